@@ -1,0 +1,117 @@
+/*
+ * The launch plan and the sync protocol between berth's TypeScript runtime and the C helper.
+ *
+ * Every decision is taken in TypeScript (src/runtime/plan/); this helper only carries it out.
+ * The TypeScript side of this file is src/runtime/plan/tags.ts: keep the numbers identical.
+ *
+ * ---------------------------------------------------------------------------------------------
+ * Wire format of one record (plan records and sync frames alike), all integers little-endian:
+ *
+ *     u16 tag | u32 length | length bytes of payload
+ *
+ * Payload types used below:
+ *     u32, u64, i32      fixed-size integers
+ *     str                bytes, NOT NUL-terminated in the frame (the decoder adds the NUL)
+ *     strv               u32 count, then count times (u32 len, bytes)
+ * Unknown tags are an error. Every length is checked against the bytes that remain.
+ *
+ * ---------------------------------------------------------------------------------------------
+ * Sync protocol, over fd 3 (a unix socketpair from the TypeScript parent). One table:
+ *
+ *  step | from -> to        | frame          | payload                  | meaning
+ *  -----+-------------------+----------------+--------------------------+-----------------------------------
+ *   1   | parent -> stage0  | SYNC_PLAN      | plan records             | the whole launch plan
+ *   2   | stage0 -> parent  | SYNC_PID       | u32 host pid             | the container process exists (after
+ *       |                   |                |                          | clone, or after setns+fork for exec)
+ *   3   | parent -> child   | SYNC_GO        | -                        | id maps written, cgroups joined,
+ *       |                   |                |                          | oom_score_adj set: carry on
+ *   4   | child  -> parent  | SYNC_HOOKS     | -                        | mounts done, before pivot_root: run
+ *       |                   |                |                          | prestart/createRuntime/createContainer
+ *       |                   |                |                          | hooks (only if PLAN_RUN_HOOKS is set)
+ *   5   | parent -> child   | SYNC_HOOKS_OK  | -                        | hooks have run
+ *   6   | child  -> parent  | SYNC_READY     | -                        | all set up; the child now blocks on the
+ *       |                   |                |                          | exec fifo (create) or execs (exec)
+ *   7   | stage0 -> parent  | SYNC_EXIT      | i32 wait status          | foreground mode only: the process ended
+ *  any  | stage0/child ->   | SYNC_ERROR     | i32 errno, str step,     | a step failed; the sender exits 1 after
+ *       |   parent          |                | str message              | sending it
+ *
+ * The parent may close fd 3 after READY (create mode). In foreground mode stage0 stays the parent
+ * of the container process, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH to it,
+ * relays the terminal when PLAN_TERMINAL is set without a console socket, and exits with the
+ * container's exit status (128+N for a signal).
+ * ---------------------------------------------------------------------------------------------
+ */
+#ifndef BERTH_PLAN_H
+#define BERTH_PLAN_H
+
+/* sync frame tags */
+#define SYNC_PLAN      1
+#define SYNC_PID       2
+#define SYNC_GO        3
+#define SYNC_HOOKS     4
+#define SYNC_HOOKS_OK  5
+#define SYNC_READY     6
+#define SYNC_EXIT      7
+#define SYNC_ERROR     8
+
+/* plan record tags (inside the SYNC_PLAN payload), in the order TypeScript emits them */
+#define PLAN_MODE            10 /* u32: 1 = create (clone new container), 2 = exec (setns into one) */
+#define PLAN_FOREGROUND      11 /* u32 0/1: stage0 stays, waits, relays, reports SYNC_EXIT */
+#define PLAN_CLONE_FLAGS     12 /* u64: CLONE_NEW* flags for namespaces to create */
+#define PLAN_JOIN_NS         13 /* u32 CLONE_NEW* type, str path: setns before clone/fork, in order */
+#define PLAN_WAIT_GO         14 /* u32 0/1: child waits for SYNC_GO (id maps / cgroups by parent) */
+#define PLAN_RUN_HOOKS       15 /* u32 0/1: child sends SYNC_HOOKS before pivot_root and waits */
+#define PLAN_ROOTFS          20 /* str: absolute host path of the root filesystem */
+#define PLAN_ROOTFS_READONLY 21 /* u32 0/1 */
+#define PLAN_ROOTFS_PROPAGATION 22 /* u64: MS_* propagation for "/" before mounting (MS_REC|MS_SLAVE default) */
+#define PLAN_NO_PIVOT        23 /* u32 0/1: chroot instead of pivot_root */
+#define PLAN_MOUNT           24 /* mount op, see below */
+#define PLAN_DEVICE          25 /* device op, see below */
+#define PLAN_SYMLINK         26 /* str target, str linkpath (inside rootfs) */
+#define PLAN_MASK            27 /* str path: /dev/null over files, ro tmpfs over dirs */
+#define PLAN_READONLY_PATH   28 /* str path: bind onto itself, remount read-only */
+#define PLAN_HOSTNAME        30 /* str */
+#define PLAN_DOMAINNAME      31 /* str */
+#define PLAN_SYSCTL          32 /* str key (dotted), str value */
+#define PLAN_RLIMIT          33 /* u32 resource, u64 soft, u64 hard */
+#define PLAN_CAPS            34 /* u64 bounding, effective, inheritable, permitted, ambient */
+#define PLAN_NO_NEW_PRIVS    35 /* u32 0/1 */
+#define PLAN_SECCOMP         36 /* u32 flags (SECCOMP_FILTER_FLAG_*), bytes: sock_filter array */
+#define PLAN_USER            37 /* u32 uid, u32 gid, u32 umask (0xffffffff = leave), u32 n, n x u32 gids */
+#define PLAN_SETGROUPS       38 /* u32 0/1: call setgroups() (0 when setgroups is denied in a userns) */
+#define PLAN_CWD             40 /* str */
+#define PLAN_ENV             41 /* strv */
+#define PLAN_ARGS            42 /* strv; args[0] is looked up in PATH of env inside the container */
+#define PLAN_EXEC_FIFO       43 /* str: host path; stage0 creates it (mkfifo 0622), child opens it O_PATH
+                                  before pivot_root and blocks on it before execve */
+#define PLAN_TERMINAL        44 /* u32 0/1 */
+#define PLAN_CONSOLE_SOCKET  45 /* str: host path of a unix socket; stage0 connects, child sends the
+                                  pty master over it with SCM_RIGHTS */
+#define PLAN_CONSOLE_SIZE    46 /* u32 rows, u32 cols */
+#define PLAN_PRESERVE_FDS    47 /* u32 n: fds 3 .. 3+n-1 of the *caller* are passed through; the sync fd
+                                  is then at 3+n (see PLAN_SYNC_FD) */
+#define PLAN_SYNC_FD         48 /* u32: which fd is the sync socket (default 3) */
+#define PLAN_PID_FILE        49 /* unused by C (TypeScript writes it); reserved */
+#define PLAN_CHDIR_NS_PID    50 /* u32 pid: exec mode, the target container's host pid (for /proc/PID/root) */
+
+/* PLAN_MOUNT payload:
+ *   str source | str target (absolute, inside rootfs) | str fstype ("" for bind) |
+ *   u64 flags (MS_*) | u64 propagation (MS_* applied after, 0 = none) | str data |
+ *   u64 remount_flags (0 = none; else mount(NULL, t, NULL, MS_REMOUNT|MS_BIND|remount_flags)) |
+ *   u32 target_kind (1 = directory, 2 = file: what to create when the target is missing)
+ * The target is resolved inside the rootfs without following symlinks out of it
+ * (openat2 RESOLVE_IN_ROOT, or a component walk where openat2 is missing), and the mount is done
+ * on /proc/self/fd/N of the resolved O_PATH fd.
+ */
+#define MOUNT_TARGET_DIR  1
+#define MOUNT_TARGET_FILE 2
+
+/* PLAN_DEVICE payload:
+ *   str path (inside rootfs) | u32 type ('c','b','p','u') | u32 major | u32 minor | u32 mode (perm bits) |
+ *   u32 uid | u32 gid | u32 bind_from_host (0/1: bind-mount the host node instead of mknod, for userns)
+ */
+
+#define MODE_CREATE 1
+#define MODE_EXEC   2
+
+#endif

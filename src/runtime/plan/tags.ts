@@ -1,0 +1,52 @@
+// The numeric tags of native/plan.h. Keep both files identical; plan/tags.test.ts checks it.
+export const Sync = {
+  PLAN: 1,
+  PID: 2,
+  GO: 3,
+  HOOKS: 4,
+  HOOKS_OK: 5,
+  READY: 6,
+  EXIT: 7,
+  ERROR: 8,
+} as const;
+
+export const Tag = {
+  MODE: 10,
+  FOREGROUND: 11,
+  CLONE_FLAGS: 12,
+  JOIN_NS: 13,
+  WAIT_GO: 14,
+  RUN_HOOKS: 15,
+  ROOTFS: 20,
+  ROOTFS_READONLY: 21,
+  ROOTFS_PROPAGATION: 22,
+  NO_PIVOT: 23,
+  MOUNT: 24,
+  DEVICE: 25,
+  SYMLINK: 26,
+  MASK: 27,
+  READONLY_PATH: 28,
+  HOSTNAME: 30,
+  DOMAINNAME: 31,
+  SYSCTL: 32,
+  RLIMIT: 33,
+  CAPS: 34,
+  NO_NEW_PRIVS: 35,
+  SECCOMP: 36,
+  USER: 37,
+  SETGROUPS: 38,
+  CWD: 40,
+  ENV: 41,
+  ARGS: 42,
+  EXEC_FIFO: 43,
+  TERMINAL: 44,
+  CONSOLE_SOCKET: 45,
+  CONSOLE_SIZE: 46,
+  PRESERVE_FDS: 47,
+  SYNC_FD: 48,
+  PID_FILE: 49,
+  CHDIR_NS_PID: 50,
+} as const;
+
+export const Mode = { CREATE: 1, EXEC: 2 } as const;
+export const MountTarget = { DIR: 1, FILE: 2 } as const;
