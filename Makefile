@@ -48,7 +48,7 @@ demo: build
 	bash scripts/demo.sh
 
 bench: build
-	bash bench/run-all.sh
+	bash bench/runtime-bench.sh
 
 clean:
 	rm -rf build dist test/fixtures/out

@@ -37,6 +37,9 @@ export function capabilitySets(caps: LinuxCapabilities | undefined, warnings: st
     }
     out[set] = mask;
   }
+  // The kernel refuses to raise an ambient capability that is not both permitted and inheritable;
+  // runc ignores that failure, so a spec like `runc spec`'s (ambient without inheritable) must run.
+  out.ambient &= out.inheritable & out.permitted;
   if (unknown.size > 0) warnings.push(`ignoring unknown or unavailable capabilities: ${[...unknown].join(', ')}`);
   return out;
 }
