@@ -13,7 +13,14 @@
  *     u32, u64, i32      fixed-size integers
  *     str                bytes, NOT NUL-terminated in the frame (the decoder adds the NUL)
  *     strv               u32 count, then count times (u32 len, bytes)
+ *     bytes              the rest of the payload, as is
+ * A payload that is a single str is the bare bytes. Inside a payload of several fields every str
+ * is prefixed with its u32 length (so "u32 type, str path" is u32 type | u32 len | bytes).
+ * A str must not contain a NUL byte. Every record's payload must be consumed exactly.
  * Unknown tags are an error. Every length is checked against the bytes that remain.
+ *
+ * The helper is started as `berth-nsexec [SYNC_FD]`: SYNC_FD (default 3) must equal PLAN_SYNC_FD,
+ * since the plan itself arrives on that fd.
  *
  * ---------------------------------------------------------------------------------------------
  * Sync protocol, over fd 3 (a unix socketpair from the TypeScript parent). One table:
