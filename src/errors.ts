@@ -14,7 +14,15 @@ export const ErrorCodes = {
   BERTH_ESECCOMP: 'the seccomp profile is invalid',
   BERTH_EUNSUPPORTED: 'the host or berth lacks a feature the request needs',
   BERTH_ELOCKED: 'another command holds the container lock',
+  BERTH_EREFERENCE: 'the image reference is invalid',
+  BERTH_EDIGEST: 'a digest is malformed, or content does not match its expected digest or size',
+  BERTH_ENOCONTENT: 'no such blob in the content store',
+  BERTH_ENOSNAPSHOT: 'no such snapshot',
+  BERTH_ESNAPSHOT: 'the snapshot already exists, is in use, or is of the wrong kind for this operation',
+  BERTH_ELAYER: 'a layer archive is malformed or unsafe (escaping path, bad link, oversized header)',
   BERTH_EINTERNAL: 'an internal error',
+  BERTH_EBUILD: 'the Dockerfile, its stages or the build context are invalid (the message names the file and line)',
+  BERTH_ENETWORK: 'a network operation failed (CNI plugin, network namespace, DNS)',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
