@@ -1,0 +1,19 @@
+// The pure half of `berth build`: Dockerfile parsing, variable substitution, the stage plan,
+// .dockerignore and cache keys. Executing the plan (RUN, layers, image config) builds on these.
+
+export type * from './ast.js';
+export { parseDockerfile, parseJsonArray, type ParseOptions } from './parser.js';
+export { expandWord, expandWords, expandHeredoc, splitRawWords, lookupIn, ExpandError, type Lookup, type ExpandOptions } from './expand.js';
+export {
+  planBuild, type BuildPlan, type PlanOptions, type PlannedStage, type PlannedStep, type StageBase, type SourceRef,
+  type ImageConfigHint, type Pairs,
+} from './stages.js';
+export { parsePortSpec, splitUser, type PortSpec } from './substitute.js';
+export { hostPlatform, formatPlatform, parsePlatform, platformArgs, PROXY_ARGS, type Platform } from './platform.js';
+export {
+  parseDockerignore, readDockerignore, PatternMatcher, Pattern, walkContext, cleanPath, type ContextEntry, type WalkOptions,
+} from './dockerignore.js';
+export {
+  stepKey, canonicalInstruction, ContextSnapshot, contextInputsDigest, stepInputsDigest, selectEntries, cleanSource, sha256,
+  stableStringify, type InputsOptions,
+} from './cache-key.js';
