@@ -1,41 +1,90 @@
-// berth: the engine's docker-style CLI. The engine verbs land with the engine (src/engine/); until
-// then berth knows its version and hands OCI-runtime work to berth-runtime.
-import { BerthError, oneLine } from '../../errors.js';
+// berth: the engine's docker-style CLI. Parses global flags, finds the verb, prints errors as one
+// line (exit 125 for an engine error, as docker does); the verbs live in *-commands.ts.
+import { parseArgs, type FlagSpecs } from '../args.js';
+import { BerthError, oneLine, describeChain } from '../../errors.js';
+import type { BerthCommand, CommandTable, GlobalOptions } from './command.js';
+import { containerCommands } from './container-commands.js';
+import { imageCommands } from './image-commands.js';
 
 export const VERSION = '0.1.0';
 
-const HELP = `usage: berth COMMAND
+const GLOBAL_FLAGS: FlagSpecs = {
+  root: { kind: 'string', default: process.env.BERTH_ROOT ?? '/var/lib/berth' },
+  'run-root': { kind: 'string', default: process.env.BERTH_RUN_ROOT ?? '/run/berth' },
+  debug: { kind: 'bool', short: 'D' },
+  version: { kind: 'bool', short: 'v' },
+  help: { kind: 'bool', short: 'h' },
+};
+
+/** `docker container ls` and friends: group verbs map onto the flat ones. */
+const GROUPS: Record<string, Record<string, string>> = {
+  container: { ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', prune: 'container-prune' },
+  image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', prune: 'image-prune' },
+};
+
+function table(): CommandTable {
+  return { ...containerCommands, ...imageCommands };
+}
+
+async function usage(): Promise<string> {
+  const t = table();
+  const lines: string[] = [];
+  for (const name of Object.keys(t).sort()) {
+    if (name.includes('-prune') || name.includes(' ')) continue;
+    const cmd = await t[name]!();
+    lines.push(`   ${name.padEnd(12)} ${cmd.summary}`);
+  }
+  return `usage: berth [--root DIR] [--run-root DIR] [--debug] COMMAND [options]
+
+berth ${VERSION}: a daemonless container engine with docker's command line
 
 commands:
-   version    print the version of berth and its runtime
-   runtime    run berth-runtime (runc's command line): berth runtime ARGS...
-
-The container verbs (run, ps, images, ...) come with berth's engine.
+${lines.join('\n')}
+   version      print the version of berth
+   runtime      run berth-runtime (runc's command line): berth runtime ARGS...
 `;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  let debug = argv.includes('--debug') || argv.includes('-D');
   try {
-    switch (cmd) {
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(HELP);
-        return cmd === undefined ? 1 : 0;
-      case 'version':
-      case '--version':
-        process.stdout.write(`berth version ${VERSION}\nnode ${process.version}\n`);
-        return 0;
-      case 'runtime': {
-        const runtime = await import('../berth-runtime/main.js');
-        return runtime.main(rest);
-      }
-      default:
-        throw new BerthError('BERTH_EINVAL', `unknown command "${cmd}" (see berth --help)`);
+    const g = parseArgs(argv, GLOBAL_FLAGS, { stopAtPositional: true, what: 'berth' });
+    debug = g.flags.debug === true;
+    let [name, ...rest] = g.positionals;
+    if (g.flags.version) name = 'version';
+    if (!name || g.flags.help || name === 'help') {
+      process.stdout.write(await usage());
+      return name || g.flags.help ? 0 : 1;
     }
+    if (name === 'version' && !table()['version']) {
+      process.stdout.write(`berth version ${VERSION}\nnode ${process.version}\n`);
+      return 0;
+    }
+    if (name === 'runtime') {
+      const runtime = await import('../berth-runtime/main.js');
+      return runtime.main(rest);
+    }
+    const group = GROUPS[name];
+    if (group && rest[0] && group[rest[0]]) {
+      name = group[rest[0]]!;
+      rest = rest.slice(1);
+    } else if (rest[0] && table()[`${name} ${rest[0]}`]) {
+      name = `${name} ${rest[0]}`;
+      rest = rest.slice(1);
+    }
+    const load = table()[name];
+    if (!load) throw new BerthError('BERTH_EINVAL', `unknown command "${name}" (see berth --help)`);
+    const cmd: BerthCommand = await load();
+    const p = parseArgs(rest, { help: { kind: 'bool', short: 'h' }, ...cmd.flags }, { stopAtPositional: cmd.stopAtPositional, what: name });
+    if (p.flags.help) {
+      process.stdout.write(`usage: berth ${name} ${cmd.usage}\n\n${cmd.summary}\n${cmd.differences ? `\nUnlike docker: ${cmd.differences}\n` : ''}`);
+      return 0;
+    }
+    const opts: GlobalOptions = { root: g.flags.root as string, runRoot: g.flags['run-root'] as string, debug };
+    return await cmd.run(opts, p);
   } catch (e) {
     process.stderr.write(`berth: ${oneLine(e)}\n`);
+    if (debug) process.stderr.write(describeChain(e) + '\n');
     return 125;
   }
 }
