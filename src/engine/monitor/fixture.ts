@@ -11,7 +11,8 @@ import type { SpawnMonitorOptions } from './spawn.js';
 
 const run = promisify(execFile);
 export const RUNC = '/usr/sbin/runc';
-export const CGROUP_PARENT = 'berth-monitor-test';
+// One parent per test process, so that two runs at once (CI beside a developer's) never share it.
+export const CGROUP_PARENT = `berth-monitor-test-${process.pid}`;
 
 function repoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
