@@ -1,15 +1,23 @@
 #!/bin/bash
 # The whole test suite: unit tests (beside the code), then integration tests (need root, real kernel).
-# Called by `make test` (after `make build`). Prints node's test summary; exits non-zero on failure.
+# Called by `make test` (after `make build`). Ends with one "N passed, N failed" line for both runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp /tmp/berth-tests.XXXXXX)
+trap 'rm -f "$log"' EXIT
 status=0
 mapfile -t unit < <(find build/src -name '*.test.js' | sort)
 mapfile -t integ < <(find build/test -name '*.test.js' | sort)
 echo "== unit tests (${#unit[@]} files)"
-node --test --test-concurrency=2 --test-reporter=spec "${unit[@]}" || status=1
+node --test --test-concurrency=2 --test-reporter=spec "${unit[@]}" 2>&1 | tee -a "$log" || status=1
 if [ "${#integ[@]}" -gt 0 ]; then
   echo "== integration tests (${#integ[@]} files)"
-  node --test --test-concurrency=1 --test-reporter=spec "${integ[@]}" || status=1
+  node --test --test-concurrency=1 --test-reporter=spec "${integ[@]}" 2>&1 | tee -a "$log" || status=1
 fi
+sum() { grep -E "^ℹ $1 [0-9]+$" "$log" | awk '{s += $3} END {print s + 0}'; }
+passed=$(sum pass); failed=$(sum fail); cancelled=$(sum cancelled)
+failed=$((failed + cancelled))
+[ "$failed" -gt 0 ] && status=1
+echo
+echo "$passed passed, $failed failed"
 exit $status
