@@ -80,13 +80,17 @@ export class StateStore {
   }
 }
 
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
+/**
+ * Readers see the old file or the new one, never half of one. The runtime's state lives on a tmpfs
+ * (/run) that a crash empties anyway, so it skips fsync unless asked: it costs milliseconds per start.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644, durable = false): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', mode);
   try {
     if (typeof data === 'string') writeSync(fd, data);
     else writeSync(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
