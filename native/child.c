@@ -110,6 +110,7 @@ void child_main(const struct plan *p, int start_pipe, int console_sock, int rela
 		fail(errno, "sync", "send SYNC_READY");
 	if (fifofd >= 0)
 		exec_wait_fifo(fifofd);
+	start_hooks_run(p);
 	if (late)
 		seccomp_apply(p);
 	exec_container(p, path);

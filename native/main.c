@@ -76,6 +76,16 @@ static void join_namespaces(const struct plan *p)
 	}
 }
 
+/* The offsets of a time namespace can be set only until a process enters it: our clone. */
+static void write_time_offsets(const char *text)
+{
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	/* one write(2): the kernel parses the lines of one write together */
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fail(errno, "namespaces", "write time namespace offsets");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	int sfd = parse_sync_fd(argc, argv);
@@ -89,7 +99,7 @@ int main(int argc, char **argv)
 		fail(errno, "init", "sync fd %d", sfd);
 	fcntl(sfd, F_SETFD, FD_CLOEXEC);
 
-	const struct plan *p = read_plan();
+	struct plan *p = read_plan();
 	if ((int)p->sync_fd != sfd)
 		fail_msg(EINVAL, "plan", "plan says sync fd %u, helper was given %d", p->sync_fd, sfd);
 
@@ -118,6 +128,8 @@ int main(int argc, char **argv)
 		if (target_root < 0)
 			fail(errno, "namespaces", "open %s", path);
 	}
+	/* before the joins: the trees need the host's mount namespace and initial-userns privileges */
+	idmap_prepare(p);
 	join_namespaces(p);
 
 	int start[2];
@@ -131,6 +143,8 @@ int main(int argc, char **argv)
 	/* CLONE_NEWTIME shares its bit with clone()'s exit signal; unshare puts our children in it */
 	if ((flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0)
 		fail(errno, "namespaces", "unshare time namespace");
+	if (p->time_offsets != NULL)
+		write_time_offsets(p->time_offsets);
 	/* fork-like clone (no new stack): the child carries on right here, in new namespaces */
 	long pid = syscall(SYS_clone, (flags & ~0xffUL) | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0)

@@ -12,6 +12,16 @@ struct mount_op {
 	char *source, *target, *fstype, *data;
 	uint64_t flags, propagation, remount_flags;
 	uint32_t target_kind;
+	uint32_t idmap_holder; /* 0: a plain mount; else PLAN_IDMAP_MOUNT's holder */
+	uint32_t idmap_recursive;
+	int tree_fd;           /* the id-mapped tree stage0 made, or -1 */
+};
+
+struct start_hook {
+	char *path;
+	char **args, **env; /* NULL-terminated */
+	size_t nargs, nenv;
+	uint32_t timeout;
 };
 
 struct device_op {
@@ -36,6 +46,10 @@ struct rlimit_op {
 struct plan {
 	uint32_t mode, foreground, wait_go, run_hooks;
 	uint64_t clone_flags;
+	char *time_offsets;
+	uint32_t userns_holders;
+	uint32_t rootfs_idmap; /* holder, 0 = none */
+	int rootfs_tree;       /* -1 unless rootfs_idmap */
 	struct ns_join *joins;
 	size_t njoins;
 
@@ -86,6 +100,9 @@ struct plan {
 	uint32_t preserve_fds;
 	uint32_t sync_fd;
 	uint32_t target_pid;
+	char *hook_state_before, *hook_state_after;
+	struct start_hook *start_hooks;
+	size_t nstart_hooks;
 };
 
 /* plan.c */
@@ -137,6 +154,13 @@ char *exec_lookup(const struct plan *p);
 void exec_wait_fifo(int fifofd);
 void exec_close_fds(const struct plan *p);
 __attribute__((noreturn)) void exec_container(const struct plan *p, const char *path);
+
+/* idmap.c: stage0 makes the id-mapped trees (see plan.h); the child moves them into place */
+void idmap_prepare(struct plan *p);
+int idmap_move(int tree_fd, int target_fd);
+
+/* start-hooks.c */
+void start_hooks_run(const struct plan *p);
 
 /* sealed-exe.c */
 void sealed_exe_ensure(char **argv);

@@ -118,10 +118,23 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *p)
 	case PLAN_ROOTFS_READONLY: p->rootfs_readonly = get_u32(c); break;
 	case PLAN_ROOTFS_PROPAGATION: p->rootfs_propagation = get_u64(c); break;
 	case PLAN_NO_PIVOT: p->no_pivot = get_u32(c); break;
-	case PLAN_MOUNT: {
+	case PLAN_TIME_OFFSETS: p->time_offsets = whole_str(c); break;
+	case PLAN_USERNS_HOLDERS: p->userns_holders = get_u32(c); break;
+	case PLAN_ROOTFS_IDMAP: p->rootfs_idmap = get_u32(c); break;
+	case PLAN_MOUNT:
+	case PLAN_IDMAP_MOUNT: {
 		struct mount_op *m = PUSH(p->mounts, p->nmounts, c);
 		if (m == NULL)
 			return -1;
+		m->idmap_holder = 0;
+		m->idmap_recursive = 0;
+		m->tree_fd = -1;
+		if (tag == PLAN_IDMAP_MOUNT) {
+			m->idmap_holder = get_u32(c);
+			m->idmap_recursive = get_u32(c);
+			if (m->idmap_holder == 0)
+				c->bad = 1;
+		}
 		m->source = get_str(c);
 		m->target = get_str(c);
 		m->fstype = get_str(c);
@@ -253,6 +266,22 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *p)
 	case PLAN_SYNC_FD: p->sync_fd = get_u32(c); break;
 	case PLAN_PID_FILE: c->p += c->n; c->n = 0; break;
 	case PLAN_CHDIR_NS_PID: p->target_pid = get_u32(c); break;
+	case PLAN_HOOK_STATE:
+		p->hook_state_before = get_str(c);
+		p->hook_state_after = get_str(c);
+		break;
+	case PLAN_START_HOOK: {
+		struct start_hook *h = PUSH(p->start_hooks, p->nstart_hooks, c);
+		if (h == NULL)
+			return -1;
+		h->path = get_str(c);
+		h->args = get_strv(c, &h->nargs);
+		h->env = get_strv(c, &h->nenv);
+		h->timeout = get_u32(c);
+		if (!c->bad && (h->nargs == 0 || h->path[0] != '/'))
+			c->bad = 1;
+		break;
+	}
 	default:
 		return -2;
 	}
@@ -298,6 +327,18 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *why, size_
 		return whyf(why, whylen, "no process args");
 	if (p->mode == MODE_CREATE && (p->rootfs == NULL || p->rootfs[0] != '/'))
 		return whyf(why, whylen, "create mode needs an absolute rootfs");
+	p->rootfs_tree = -1;
+	if (p->rootfs_idmap > p->userns_holders)
+		return whyf(why, whylen, "rootfs id map names holder %u of %u", p->rootfs_idmap, p->userns_holders);
+	for (size_t i = 0; i < p->nmounts; i++) {
+		if (p->mounts[i].idmap_holder > p->userns_holders)
+			return whyf(why, whylen, "id-mapped mount %s names holder %u of %u", p->mounts[i].target,
+				    p->mounts[i].idmap_holder, p->userns_holders);
+		if (p->mounts[i].idmap_holder != 0 && p->mounts[i].fstype[0] != 0)
+			return whyf(why, whylen, "id-mapped mount %s is not a bind mount", p->mounts[i].target);
+	}
+	if (p->nstart_hooks > 0 && (p->hook_state_before == NULL || p->mode != MODE_CREATE))
+		return whyf(why, whylen, "startContainer hooks need create mode and PLAN_HOOK_STATE");
 	if (p->env == NULL) {
 		p->env = calloc(1, sizeof(char *));
 		if (p->env == NULL)

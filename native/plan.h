@@ -28,6 +28,11 @@
  *  step | from -> to        | frame          | payload                  | meaning
  *  -----+-------------------+----------------+--------------------------+-----------------------------------
  *   1   | parent -> stage0  | SYNC_PLAN      | plan records             | the whole launch plan
+ *   1a  | stage0 -> parent  | SYNC_USERNS    | n x u32 host pid         | only with PLAN_USERNS_HOLDERS n > 0:
+ *       |                   |                |                          | n processes, each in a new user
+ *       |                   |                |                          | namespace, wait for their id maps
+ *   1b  | parent -> stage0  | SYNC_USERNS_OK | -                        | holder maps written (plan order); stage0
+ *       |                   |                |                          | makes the id-mapped trees, then clones
  *   2   | stage0 -> parent  | SYNC_PID       | u32 host pid             | the container process exists (after
  *       |                   |                |                          | clone, or after setns+fork for exec)
  *   3   | parent -> child   | SYNC_GO        | -                        | id maps written, cgroups joined,
@@ -41,6 +46,30 @@
  *   7   | stage0 -> parent  | SYNC_EXIT      | i32 wait status          | foreground mode only: the process ended
  *  any  | stage0/child ->   | SYNC_ERROR     | i32 errno, str step,     | a step failed; the sender exits 1 after
  *       |   parent          |                | str message              | sending it
+ *
+ * ID-mapped mounts (PLAN_IDMAP_MOUNT, PLAN_ROOTFS_IDMAP). The kernel lets only a holder of
+ * CAP_SYS_ADMIN in the user namespace that owns the filesystem (the initial one, for host
+ * filesystems) make an id-mapped mount, and the container process has lost that once it is in its
+ * own user namespace. So stage0 makes every tree before clone:
+ *   - it forks PLAN_USERNS_HOLDERS processes, each in a new user namespace, and reports their pids
+ *     (SYNC_USERNS); the parent writes each holder's uid_map/gid_map (its own copy of the maps, plan
+ *     order) and answers SYNC_USERNS_OK. TypeScript gives mounts with equal mappings one holder, and
+ *     the container's own mappings (for the rootfs) are just one more holder: an id-mapped mount
+ *     keeps the mapping, not the namespace, so a holder with equal maps is equivalent.
+ *   - stage0 opens each holder's /proc/PID/ns/user and lets the holders exit;
+ *   - per record: open_tree(source, OPEN_TREE_CLONE [| AT_RECURSIVE for MS_REC]), propagation
+ *     MS_SLAVE on the whole tree (the clone would otherwise stay a peer of the host's mount, and the
+ *     container's mounts on it would propagate back), then mount_setattr(MOUNT_ATTR_IDMAP) with the
+ *     holder's namespace fd, on the top mount or, for "ridmap" / the rootfs, recursively;
+ *   - the child inherits the tree fds through clone and move_mount()s each onto its target, resolved
+ *     in the rootfs like any other mount target; remount flags and propagation then apply as for
+ *     PLAN_MOUNT. These happen before any join of PLAN_JOIN_NS, in the host's namespaces.
+ *
+ * startContainer hooks (PLAN_START_HOOK) run in the child after the exec fifo is released and before
+ * execve (and before a late seccomp filter), as the container user: fork, the state on stdin (the
+ * bytes of PLAN_HOOK_STATE with the child's own pid between them, as runc reports getpid()), execve,
+ * wait with the timeout. A failing hook fails the container: SYNC_ERROR, or stderr once nobody
+ * listens on the sync socket, and the user's program never runs.
  *
  * The parent may close fd 3 after READY (create mode). In foreground mode stage0 stays the parent
  * of the container process, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH to it,
@@ -60,6 +89,8 @@
 #define SYNC_READY     6
 #define SYNC_EXIT      7
 #define SYNC_ERROR     8
+#define SYNC_USERNS    9
+#define SYNC_USERNS_OK 60 /* above the plan record range: tags.test.ts wants the two sets apart */
 
 /* plan record tags (inside the SYNC_PLAN payload), in the order TypeScript emits them */
 #define PLAN_MODE            10 /* u32: 1 = create (clone new container), 2 = exec (setns into one) */
@@ -68,6 +99,11 @@
 #define PLAN_JOIN_NS         13 /* u32 CLONE_NEW* type, str path: setns before clone/fork, in order */
 #define PLAN_WAIT_GO         14 /* u32 0/1: child waits for SYNC_GO (id maps / cgroups by parent) */
 #define PLAN_RUN_HOOKS       15 /* u32 0/1: child sends SYNC_HOOKS before pivot_root and waits */
+#define PLAN_TIME_OFFSETS    16 /* str: written to /proc/self/timens_offsets by stage0 after
+                                  unshare(CLONE_NEWTIME), before clone (the only moment it may be) */
+#define PLAN_USERNS_HOLDERS  17 /* u32 n: user namespaces for id-mapped mounts, numbered 1..n */
+#define PLAN_ROOTFS_IDMAP    19 /* u32 holder (1..n): the rootfs is bound onto itself id-mapped,
+                                  recursively, instead of the plain rbind */
 #define PLAN_ROOTFS          20 /* str: absolute host path of the root filesystem */
 #define PLAN_ROOTFS_READONLY 21 /* u32 0/1 */
 #define PLAN_ROOTFS_PROPAGATION 22 /* u64: MS_* propagation for "/" before mounting (MS_REC|MS_SLAVE default) */
@@ -77,6 +113,9 @@
 #define PLAN_SYMLINK         26 /* str target, str linkpath (inside rootfs) */
 #define PLAN_MASK            27 /* str path: /dev/null over files, ro tmpfs over dirs */
 #define PLAN_READONLY_PATH   28 /* str path: bind onto itself, remount read-only */
+#define PLAN_IDMAP_MOUNT     29 /* u32 holder (1..n) | u32 recursive idmap (0/1) | PLAN_MOUNT payload:
+                                  a bind (fstype "") made id-mapped by stage0, see above; it takes
+                                  its place among the PLAN_MOUNT records in plan order */
 #define PLAN_HOSTNAME        30 /* str */
 #define PLAN_DOMAINNAME      31 /* str */
 #define PLAN_SYSCTL          32 /* str key (dotted), str value */
@@ -100,6 +139,9 @@
 #define PLAN_SYNC_FD         48 /* u32: which fd is the sync socket (default 3) */
 #define PLAN_PID_FILE        49 /* unused by C (TypeScript writes it); reserved */
 #define PLAN_CHDIR_NS_PID    50 /* u32 pid: exec mode, the target container's host pid (for /proc/PID/root) */
+#define PLAN_HOOK_STATE      51 /* str before, str after: a startContainer hook's stdin is
+                                  before | decimal getpid() | after */
+#define PLAN_START_HOOK      52 /* str path | strv args | strv env | u32 timeout seconds (0 = none) */
 
 /* PLAN_MOUNT payload:
  *   str source | str target (absolute, inside rootfs) | str fstype ("" for bind) |

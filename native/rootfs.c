@@ -26,8 +26,11 @@ static void do_mount(int rootfd, const struct mount_op *m)
 	int fd = inroot_open(rootfd, m->target, (int)m->target_kind);
 	if (fd < 0)
 		fail(errno, "mount", "mount \"%s\" on %s: create mount point", m->source, m->target);
-	if (mount(m->source, fdpath(fd, tp, sizeof tp), m->fstype[0] ? m->fstype : NULL, (unsigned long)m->flags,
-		  m->data[0] ? m->data : NULL) < 0)
+	if (m->tree_fd >= 0) {
+		if (idmap_move(m->tree_fd, fd) < 0)
+			fail(errno, "mount", "move the id-mapped mount of \"%s\" onto %s", m->source, m->target);
+	} else if (mount(m->source, fdpath(fd, tp, sizeof tp), m->fstype[0] ? m->fstype : NULL, (unsigned long)m->flags,
+			 m->data[0] ? m->data : NULL) < 0)
 		fail(errno, "mount", "mount \"%s\" on %s", m->source, m->target);
 	close(fd);
 	if (m->remount_flags == 0 && m->propagation == 0)
@@ -136,7 +139,12 @@ int rootfs_prepare(const struct plan *p)
 		fail(errno, "rootfs", "set propagation 0x%lx on /", prop);
 	if (prop & MS_SHARED)
 		make_parent_mount_private(p->rootfs);
-	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (p->rootfs_tree >= 0) {
+		int target = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (target < 0 || idmap_move(p->rootfs_tree, target) < 0)
+			fail(errno, "rootfs", "move the id-mapped rootfs onto %s", p->rootfs);
+		close(target);
+	} else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		fail(errno, "rootfs", "mount \"%s\" on %s", p->rootfs, p->rootfs);
 	int rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

@@ -55,7 +55,8 @@ export function runtimeFeatures(opts: FeaturesOptions = {}): Features {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      // mount_setattr(MOUNT_ATTR_IDMAP) arrived in Linux 5.12.
+      mountExtensions: { idmap: { enabled: kernelAtLeast(kernel, 5, 12) } },
     },
     annotations,
   };

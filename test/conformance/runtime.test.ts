@@ -5,6 +5,7 @@ import { after, before, describe } from 'node:test';
 import { removeCgroupTree } from '../helpers/cgroups.js';
 import { assertRuntimeInstalled, selectedRuntimes } from '../helpers/runtime-under-test.js';
 import { badInputCases } from './cases/bad-input.js';
+import { berthSecurityCases } from './cases/berth-security.js';
 import { cgroupCases } from './cases/cgroups.js';
 import type { Suite } from './cases/context.js';
 import { execCases } from './cases/exec.js';
@@ -12,9 +13,12 @@ import { hookCases } from './cases/hooks.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { mountCases } from './cases/mounts.js';
 import { namespaceCases } from './cases/namespaces.js';
+import { privilegeCases } from './cases/privileges.js';
 import { processCases } from './cases/process.js';
+import { startHookCases } from './cases/start-hooks.js';
 import { toolingCases } from './cases/tooling.js';
 import { ttyCases } from './cases/tty.js';
+import { wallCases } from './cases/walls.js';
 
 for (const rt of selectedRuntimes()) {
   // One cgroup parent per runtime and run, so leftovers are easy to find and remove.
@@ -32,5 +36,10 @@ for (const rt of selectedRuntimes()) {
     badInputCases(suite);
     ttyCases(suite);
     toolingCases(suite);
+    wallCases(suite);
+    privilegeCases(suite);
+    startHookCases(suite);
+    // What runc 1.1.5 does not do (or does its own way): berth only.
+    if (rt.name === 'berth-runtime') berthSecurityCases(suite);
   });
 }

@@ -9,7 +9,7 @@ test('a hook gets the state on stdin, its args and env', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-hooks-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'out');
-  runHooks('prestart', [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}; echo "$0 $FOO" >> ${out}`, 'arg0'], env: ['FOO=bar'] }], { id: 'c1', status: 'creating' });
+  runHooks('prestart', [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}; echo >> ${out}; echo "$0 $FOO" >> ${out}`, 'arg0'], env: ['FOO=bar'] }], { id: 'c1', status: 'creating' });
   const [json, line] = readFileSync(out, 'utf8').split('\n');
   assert.deepEqual(JSON.parse(json!), { id: 'c1', status: 'creating' });
   assert.equal(line, 'arg0 bar');

@@ -32,8 +32,9 @@ export function runHooks(phase: HookPhase, hooks: Hook[] | undefined, state: obj
       maxBuffer: 1 << 20,
     });
     const where = `${phase} hook #${index} (${hook.path})`;
-    if (result.error) {
-      const code = (result.error as NodeJS.ErrnoException).code;
+    const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
+    // A hook may exit without reading the state; that is not a failure (runc ignores it too).
+    if (result.error && code !== 'EPIPE') {
       if (code === 'ETIMEDOUT') throw new BerthError('BERTH_EHOOK', `${where}: timed out after ${hook.timeout}s`);
       throw new BerthError('BERTH_EHOOK', `${where}: ${result.error.message}`, { cause: result.error });
     }

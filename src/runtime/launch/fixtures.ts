@@ -92,6 +92,8 @@ export function basePlan(rootfs: string, args: string[], extra: Partial<LaunchPl
     terminal: false,
     preserveFds: 0,
     syncFd: 3,
+    usernsHolders: [],
+    startHooks: [],
     ...extra,
   };
 }

@@ -2,12 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { BerthError, errnoText } from '../../errors.js';
 
-/** Same shape as the runtime spec's LinuxIDMapping. */
-export interface IdMapping {
-  containerID: number;
-  hostID: number;
-  size: number;
-}
+import type { IdMapping } from '../plan/launch-plan.js';
+
+export type { IdMapping };
 
 function writeProcFile(pid: number, name: string, text: string): void {
   const path = `/proc/${pid}/${name}`;

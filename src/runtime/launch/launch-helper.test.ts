@@ -286,4 +286,34 @@ describe('berth-nsexec', { skip: skipReason }, () => {
     assert.equal(await launched.exit, 0);
     assert.deepEqual(calls, ['pid true', 'hooks']);
   });
+
+  it('refuses an id-mapped mount or rootfs that names a user namespace the plan does not have', async () => {
+    const bad = encodePlan(basePlan(busyboxRootfs, ['true'], { rootfsIdmap: 2, usernsHolders: [{ uidMappings: [], gidMappings: [] }] }));
+    assert.equal((await planError(bad)).message, 'invalid launch plan: rootfs id map names holder 2 of 1');
+  });
+
+  it('writes time namespace offsets before the process enters the namespace', async () => {
+    const plan = basePlan(busyboxRootfs, ['cat', '/proc/self/timens_offsets'], {
+      cloneFlags: basePlan(busyboxRootfs, []).cloneFlags | 0x80n,
+      timeOffsets: 'monotonic 7 0\nboottime 9 0\n',
+    });
+    const r = await runForeground(plan);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.trim().split('\n').map((l) => l.trim().split(/\s+/)), [['monotonic', '7', '0'], ['boottime', '9', '0']]);
+  });
+
+  it('runs startContainer hooks in the container before the program, and a failing one stops it', async () => {
+    const hookState = { before: '{"pid":', after: '}' };
+    const ok = await runForeground(basePlan(busyboxRootfs, ['cat', '/tmp/state'], {
+      mounts: [...basePlan(busyboxRootfs, []).mounts, { source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: 0n, propagation: 0n, data: '', remountFlags: 0n, targetKind: 'dir' }],
+      hookState,
+      startHooks: [{ path: '/bin/sh', args: ['sh', '-c', 'cat > /tmp/state'], env: [], timeout: 5 }],
+    }));
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(ok.out, '{"pid":1}');
+    await assert.rejects(runForeground(basePlan(busyboxRootfs, ['echo', 'NOT-RUN'], {
+      hookState,
+      startHooks: [{ path: '/bin/sleep', args: ['sleep', '10'], env: [], timeout: 1 }],
+    })), /startContainer hook #0 \(\/bin\/sleep\): timed out after 1s/);
+  });
 });

@@ -7,6 +7,7 @@ import { BerthError } from '../../errors.js';
 import type { LaunchPlan } from '../plan/launch-plan.js';
 import { decodeError, decodeI32, decodeU32, encodeFrame, encodePlan, FrameReader, type Frame } from '../plan/encode.js';
 import { Sync } from '../plan/tags.js';
+import { writeIdMappings } from './id-maps.js';
 import { locateHelper } from './locate-helper.js';
 
 export type StdioEntry = IOType | 'inherit' | Stream | number | null | undefined;
@@ -103,6 +104,14 @@ function killQuietly(pid: number | undefined): void {
   }
 }
 
+/** The user namespaces of id-mapped mounts get their maps from us, as the container's does. */
+function writeHolderMaps(plan: LaunchPlan, payload: Buffer): void {
+  if (payload.length !== 4 * plan.usernsHolders.length) {
+    throw launchError(`berth-nsexec reported ${payload.length / 4} id-map namespaces, the plan has ${plan.usernsHolders.length}`, { step: 'idmap' });
+  }
+  plan.usernsHolders.forEach((h, i) => writeIdMappings(payload.readUInt32LE(4 * i), h.uidMappings, h.gidMappings));
+}
+
 export async function launchHelper(plan: LaunchPlan, opts: LaunchOptions = {}): Promise<Launched> {
   const extra = opts.extraFds ?? [];
   const syncFd = 3 + extra.length;
@@ -137,6 +146,10 @@ export async function launchHelper(plan: LaunchPlan, opts: LaunchOptions = {}): 
         throw launchError(`berth-nsexec exited before the container was ready${helper.exitCode !== null ? ` (status ${helper.exitCode})` : ''}`, { step: 'sync' });
       }
       switch (f.tag) {
+        case Sync.USERNS:
+          writeHolderMaps(plan, f.payload);
+          send(Sync.USERNS_OK);
+          break;
         case Sync.PID:
           pid = decodeU32(f.payload);
           await opts.onPid?.(pid);

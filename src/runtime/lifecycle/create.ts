@@ -99,6 +99,7 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
     const execFifo = join(dir, 'exec.fifo');
     const { plan, warnings } = buildCreatePlan(spec, {
       bundle,
+      containerId: id,
       execFifo,
       consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
       noPivot: opts.noPivot ?? false,
@@ -135,7 +136,7 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
       onPid: async (childPid: number) => {
         pid = childPid;
         if (userNs && !userNs.path && (linux.uidMappings || linux.gidMappings)) {
-          writeIdMappings(childPid, linux.uidMappings ?? [], linux.gidMappings ?? [], { setgroupsDeny: false });
+          writeIdMappings(childPid, linux.uidMappings ?? [], linux.gidMappings ?? [], { setgroupsDeny: !plan.setgroups });
         }
         cg.addProcess(childPid);
         if (spec.process?.oomScoreAdj !== undefined) {

@@ -3,7 +3,20 @@ import assert from 'node:assert/strict';
 import { isBerthError } from '../../errors.js';
 import type { Spec } from '../../oci/runtime-spec.js';
 import { defaultSpec } from '../spec-default.js';
-import { buildCreatePlan, buildExecPlan, timeNamespaceOffsets, type CreatePlanOptions } from './build-plan.js';
+import { buildCreatePlan, buildExecPlan, ROOTFS_IDMAP_ANNOTATION, timeNamespaceOffsets, type CreatePlanOptions } from './build-plan.js';
+import { encodePlan } from './encode.js';
+import { Tag } from './tags.js';
+
+/** The payloads of one record tag in an encoded plan. */
+function one(buf: Buffer, tag: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < buf.length;) {
+    const len = buf.readUInt32LE(off + 2);
+    if (buf.readUInt16LE(off) === tag) out.push(buf.subarray(off + 6, off + 6 + len));
+    off += 6 + len;
+  }
+  return out;
+}
 import { CAPABILITIES } from './capabilities.js';
 import { DEFAULT_DEVICES } from './default-devices.js';
 import { MS } from './mount-options.js';
@@ -132,7 +145,13 @@ test('a user namespace binds devices from the host and, unprivileged, denies set
   assert.equal(plan.cloneFlags & CLONE_NEW.network, 0n);
   const sys = plan.mounts.find((m) => m.target === '/sys')!;
   assert.deepEqual([sys.fstype, sys.source, sys.flags, sys.remountFlags], ['', '/sys', MS.BIND | MS.REC | MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY]);
-  const priv = buildCreatePlan(rootless, opts({ userNamespacePrivileged: true })).plan;
+  // A one-id gid map is what an unprivileged user could write: setgroups stays denied even when a
+  // privileged runtime writes it; a range mapped by a privileged runtime allows it.
+  assert.equal(buildCreatePlan(rootless, opts({ userNamespacePrivileged: true })).plan.setgroups, false);
+  const ranged = structuredClone(rootless);
+  ranged.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  ranged.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const priv = buildCreatePlan(ranged, opts({ userNamespacePrivileged: true })).plan;
   assert.equal(priv.setgroups, true);
   assert.ok(priv.devices.every((d) => d.bindFromHost), 'mknod is impossible in any non-initial user namespace');
 });
@@ -191,7 +210,11 @@ test('mount errors name the mount', () => {
   fails(spec((s) => { s.mounts = [{ destination: '/data', type: 'bind', source: '/data', options: ['rbind', 'rro'] }]; }), opts(),
     'BERTH_EUNSUPPORTED', 'config.json: mounts[0] (/data): mount option "rro" is not supported yet');
   fails(spec((s) => { s.mounts = [{ destination: '/data', type: 'bind', source: '/data', uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }]; }), opts(),
-    'BERTH_EUNSUPPORTED', 'config.json: mounts[0] (/data): id-mapped mounts are not supported yet');
+    'BERTH_ESPEC', 'config.json: mounts[0] (/data): an id-mapped mount needs both uidMappings and gidMappings');
+  fails(spec((s) => { s.mounts = [{ destination: '/data', type: 'bind', source: '/data', options: ['bind', 'idmap'] }]; }), opts(),
+    'BERTH_ESPEC', 'config.json: mounts[0] (/data): "idmap" without uidMappings/gidMappings needs a new user namespace with mappings');
+  fails(spec((s) => { s.mounts = [{ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }]; }), opts(),
+    'BERTH_ESPEC', 'config.json: mounts[0] (/t): only bind mounts can be id-mapped');
   fails(spec((s) => { s.mounts = [{ destination: '/proc/sys', type: 'tmpfs', source: 'tmpfs' }]; }), opts(),
     'BERTH_ESPEC', 'config.json: mounts[0] (/proc/sys): cannot be mounted because it is inside /proc');
   const lxcfs = buildCreatePlan(spec((s) => { s.mounts = [{ destination: '/proc/cpuinfo', type: 'bind', source: '/etc/resolv.conf', options: ['bind'] }]; }), opts());
@@ -330,6 +353,38 @@ test('LSM labels and unsupported process fields are warnings; intelRdt and a mis
 
 test('a spec without process cannot be created', () => {
   fails(spec((s) => { delete s.process; }), opts(), 'BERTH_ESPEC', 'config.json: process is required to create a container');
+});
+
+test('id-mapped mounts: one holder per distinct mapping, the container\'s own for "idmap" alone and the rootfs', () => {
+  const own = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const other = [{ containerID: 0, hostID: 1000, size: 1 }];
+  const { plan } = buildCreatePlan(spec((s) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = own;
+    s.linux!.gidMappings = own;
+    s.annotations = { [ROOTFS_IDMAP_ANNOTATION]: 'true' };
+    s.mounts = [
+      { destination: '/a', type: 'bind', source: '/data', options: ['rbind', 'idmap'] },
+      { destination: '/b', type: 'bind', source: '/data', options: ['bind', 'ridmap'], uidMappings: other, gidMappings: other },
+      { destination: '/c', type: 'bind', source: '/data', options: ['bind'], uidMappings: own, gidMappings: own },
+    ];
+  }), opts({ statSource: () => 'dir' }));
+  assert.deepEqual(plan.usernsHolders, [{ uidMappings: own, gidMappings: own }, { uidMappings: other, gidMappings: other }]);
+  assert.deepEqual(plan.mounts.map((m) => m.idmap), [{ holder: 1, recursive: false }, { holder: 2, recursive: true }, { holder: 1, recursive: false }]);
+  assert.equal(plan.rootfsIdmap, 1);
+  const rec = one(encodePlan(plan), Tag.IDMAP_MOUNT);
+  assert.equal(rec.length, 3);
+  assert.deepEqual([rec[1]!.readUInt32LE(0), rec[1]!.readUInt32LE(4)], [2, 1]);
+});
+
+test('startContainer hooks and their state, split around the pid the helper fills in', () => {
+  const { plan } = buildCreatePlan(spec((s) => {
+    s.hooks = { startContainer: [{ path: '/bin/hook', args: ['hook', 'x'], env: ['A=1'], timeout: 5 }, { path: '/bin/true' }] };
+    s.annotations = { a: 'b' };
+  }), opts({ containerId: 'c1' }));
+  assert.deepEqual(plan.startHooks, [{ path: '/bin/hook', args: ['hook', 'x'], env: ['A=1'], timeout: 5 }, { path: '/bin/true', args: ['/bin/true'], env: [], timeout: 0 }]);
+  const st = JSON.parse(`${plan.hookState!.before}1${plan.hookState!.after}`);
+  assert.deepEqual(st, { ociVersion: '1.2.0', id: 'c1', status: 'created', pid: 1, bundle: '/b', annotations: { a: 'b' } });
 });
 
 test('time namespace offsets are rendered for the parent', () => {

@@ -3,13 +3,13 @@
 // each of which has a seam in the options so tests run without root.
 import * as fs from 'node:fs';
 import { BerthError } from '../../errors.js';
-import type { Process, Spec } from '../../oci/runtime-spec.js';
+import type { Hook, Process, Spec } from '../../oci/runtime-spec.js';
 import { capabilitySets } from './capabilities.js';
 import { defaultSymlinks, resolveDevices } from './default-devices.js';
-import type { LaunchPlan } from './launch-plan.js';
+import type { IdMapping, LaunchPlan, StartHook } from './launch-plan.js';
 import { MS, PROPAGATION_OPTIONS } from './mount-options.js';
 import { execJoins, resolveNamespaces } from './namespaces.js';
-import { resolveMounts, type MountSeams } from './plan-mounts.js';
+import { IdmapHolders, resolveMounts, type MountSeams } from './plan-mounts.js';
 import { rlimitOps } from './rlimits.js';
 import { sysctlOps } from './sysctl.js';
 
@@ -26,6 +26,8 @@ export interface HostSeams extends MountSeams {
 
 export interface CreatePlanOptions extends HostSeams {
   bundle: string;
+  /** For the state that startContainer hooks read. */
+  containerId?: string;
   execFifo: string;
   consoleSocket?: string;
   noPivot: boolean;
@@ -78,7 +80,12 @@ export function buildCreatePlan(spec: Spec, opts: CreatePlanOptions): PlanResult
     warnings.push(`linux.personality ${linux.personality.domain} is not supported yet; ignored`);
   }
 
-  const mounts = resolveMounts(spec.mounts, { bundle: opts.bundle, newCgroupNs: ns.created.has('cgroup'), seams: opts }, warnings);
+  const newUserNs = ns.created.has('user');
+  const idmap = new IdmapHolders(newUserNs && linux.uidMappings?.length && linux.gidMappings?.length
+    ? { uidMappings: plainMaps(linux.uidMappings), gidMappings: plainMaps(linux.gidMappings) }
+    : undefined);
+  const mounts = resolveMounts(spec.mounts, { bundle: opts.bundle, newCgroupNs: ns.created.has('cgroup'), seams: opts, idmap }, warnings);
+  const rootfsIdmap = spec.annotations?.[ROOTFS_IDMAP_ANNOTATION] === 'true' ? rootfsHolder(idmap) : undefined;
   // mknod(2) needs CAP_MKNOD in the initial user namespace, so inside any other user namespace the
   // host's nodes are bound instead, privileged runtime or not (runc does the same).
   const bindFromHost = hasUserNs || privileged(opts.userNamespacePrivileged) === false;
@@ -109,6 +116,7 @@ export function buildCreatePlan(spec: Spec, opts: CreatePlanOptions): PlanResult
     // Always: the parent joins the cgroup, writes id maps, time offsets and oom_score_adj first.
     waitForGo: true,
     runHooks: (hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) + (hooks.createContainer?.length ?? 0) > 0,
+    usernsHolders: idmap.holders,
     rootfs: spec.root.path,
     rootfsReadonly: spec.root.readonly === true,
     rootfsPropagation,
@@ -119,11 +127,16 @@ export function buildCreatePlan(spec: Spec, opts: CreatePlanOptions): PlanResult
     maskedPaths: [...(linux.maskedPaths ?? [])],
     readonlyPaths: [...(linux.readonlyPaths ?? []), ...mounts.lateReadonly],
     sysctls: sysctlOps(linux.sysctl, ns.present),
-    ...processFields(proc, { hasUserNs, privileged: privileged(opts.userNamespacePrivileged), seccomp: opts.seccompProgram }, warnings),
+    ...processFields(proc, { hasUserNs, privileged: privileged(opts.userNamespacePrivileged) && !rootlessStyleGidMap(spec), seccomp: opts.seccompProgram }, warnings),
     execFifo: opts.execFifo,
     preserveFds: opts.preserveFds,
     syncFd: 3 + opts.preserveFds,
+    startHooks: startHooks(hooks.startContainer),
   };
+  if (rootfsIdmap !== undefined) plan.rootfsIdmap = rootfsIdmap;
+  const offsets = timeNamespaceOffsets(spec);
+  if (offsets !== undefined) plan.timeOffsets = offsets;
+  if (plan.startHooks.length > 0) plan.hookState = hookState(spec, opts.containerId ?? '', opts.bundle);
   if (spec.hostname) plan.hostname = spec.hostname;
   if (spec.domainname) plan.domainname = spec.domainname;
   if (opts.consoleSocket !== undefined) plan.consoleSocket = opts.consoleSocket;
@@ -158,16 +171,60 @@ export function buildExecPlan(process: Process, opts: ExecPlanOptions): PlanResu
     maskedPaths: [],
     readonlyPaths: [],
     sysctls: [],
-    ...processFields(process, { hasUserNs, privileged: privileged(opts.userNamespacePrivileged), seccomp: opts.seccompProgram }, warnings),
+    ...processFields(process, { hasUserNs, privileged: privileged(opts.userNamespacePrivileged) && !rootlessStyleGidMap(spec), seccomp: opts.seccompProgram }, warnings),
     preserveFds,
     syncFd: 3 + preserveFds,
     targetPid: opts.containerPid,
+    usernsHolders: [],
+    startHooks: [],
   };
   if (opts.consoleSocket !== undefined) plan.consoleSocket = opts.consoleSocket;
   return { plan, warnings };
 }
 
-/** The contents for /proc/PID/timens_offsets, which the parent writes before SYNC_GO. */
+/** Annotation that asks for the rootfs to be id-mapped with the container's own maps, so files owned
+ * by host root show as root inside a user namespace (docs/security.md). runc has no equivalent: an
+ * engine that uses runc chowns the rootfs instead (src/runtime/userns.ts). */
+export const ROOTFS_IDMAP_ANNOTATION = 'dev.berth.rootfs.idmap';
+
+function rootfsHolder(idmap: IdmapHolders): number {
+  if (!idmap.containerMaps) {
+    throw new BerthError('BERTH_ESPEC', `config.json: annotation ${ROOTFS_IDMAP_ANNOTATION} needs a new user namespace with uidMappings and gidMappings`);
+  }
+  return idmap.holderFor(idmap.containerMaps);
+}
+
+/** A gid map of one id, as an unprivileged user could write: setgroups is denied in that namespace
+ * (what the kernel enforces for such writers), so dropping groups cannot bypass a group's denial. */
+function rootlessStyleGidMap(spec: Spec): boolean {
+  const linux = spec.linux ?? {};
+  const newUser = (linux.namespaces ?? []).some((n) => n.type === 'user' && !n.path);
+  const g = linux.gidMappings ?? [];
+  return newUser && g.length === 1 && g[0]!.size === 1;
+}
+
+function startHooks(hooks: readonly Hook[] | undefined): StartHook[] {
+  return (hooks ?? []).map((h) => ({
+    path: h.path,
+    args: h.args && h.args.length > 0 ? [...h.args] : [h.path],
+    env: [...(h.env ?? [])],
+    timeout: h.timeout && h.timeout > 0 ? h.timeout : 0,
+  }));
+}
+
+/** The state a startContainer hook reads, split where the C helper puts its own pid (runc reports
+ * getpid() in the container, which only the helper knows). */
+function hookState(spec: Spec, id: string, bundle: string): { before: string; after: string } {
+  const marker = '"pid":0';
+  const text = JSON.stringify({ ociVersion: spec.ociVersion, id, status: 'created', pid: 0, bundle, annotations: spec.annotations ?? {} });
+  const at = text.indexOf(marker) + '"pid":'.length;
+  return { before: text.slice(0, at), after: text.slice(at + 1) };
+}
+
+const plainMaps = (ms: readonly { containerID: number; hostID: number; size: number }[]): IdMapping[] =>
+  ms.map((x) => ({ containerID: x.containerID, hostID: x.hostID, size: x.size }));
+
+/** The contents for /proc/self/timens_offsets, which stage0 writes before clone. */
 export function timeNamespaceOffsets(spec: Spec): string | undefined {
   const to = spec.linux?.timeOffsets;
   if (!to || Object.keys(to).length === 0) return undefined;

@@ -10,7 +10,7 @@ function plan(extra: Partial<LaunchPlan> = {}): LaunchPlan {
     rootfs: '/r', rootfsReadonly: false, rootfsPropagation: 0n, noPivot: false, mounts: [], devices: [], symlinks: [],
     maskedPaths: [], readonlyPaths: [], sysctls: [], rlimits: [], noNewPrivileges: true,
     user: { uid: 1, gid: 2, additionalGids: [] }, setgroups: true, cwd: '/', env: [], args: ['sh'],
-    terminal: false, preserveFds: 0, syncFd: 3, ...extra,
+    terminal: false, preserveFds: 0, syncFd: 3, usernsHolders: [], startHooks: [], ...extra,
   };
 }
 

@@ -62,7 +62,9 @@ const u64 = (v: bigint): Buffer => new Fields().u64(v).done();
 const flag = (b: boolean): Buffer => u32(b ? 1 : 0);
 
 function mountPayload(m: MountOp): Buffer {
-  return new Fields()
+  const f = new Fields();
+  if (m.idmap) f.u32(m.idmap.holder).u32(m.idmap.recursive ? 1 : 0);
+  return f
     .str(m.source)
     .str(m.target)
     .str(m.fstype)
@@ -105,11 +107,14 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   for (const j of plan.joinNamespaces) rec(Tag.JOIN_NS, new Fields().u32(j.type).str(j.path).done());
   rec(Tag.WAIT_GO, flag(plan.waitForGo));
   rec(Tag.RUN_HOOKS, flag(plan.runHooks));
+  if (plan.timeOffsets !== undefined) rec(Tag.TIME_OFFSETS, strBytes(plan.timeOffsets));
+  if (plan.usernsHolders.length > 0) rec(Tag.USERNS_HOLDERS, u32(plan.usernsHolders.length));
+  if (plan.rootfsIdmap !== undefined) rec(Tag.ROOTFS_IDMAP, u32(plan.rootfsIdmap));
   if (plan.rootfs !== '') rec(Tag.ROOTFS, strBytes(plan.rootfs));
   rec(Tag.ROOTFS_READONLY, flag(plan.rootfsReadonly));
   rec(Tag.ROOTFS_PROPAGATION, u64(plan.rootfsPropagation));
   rec(Tag.NO_PIVOT, flag(plan.noPivot));
-  for (const m of plan.mounts) rec(Tag.MOUNT, mountPayload(m));
+  for (const m of plan.mounts) rec(m.idmap ? Tag.IDMAP_MOUNT : Tag.MOUNT, mountPayload(m));
   for (const d of plan.devices) rec(Tag.DEVICE, devicePayload(d));
   for (const s of plan.symlinks) rec(Tag.SYMLINK, new Fields().str(s.target).str(s.path).done());
   for (const p of plan.maskedPaths) rec(Tag.MASK, strBytes(p));
@@ -142,6 +147,10 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   rec(Tag.PRESERVE_FDS, u32(plan.preserveFds));
   rec(Tag.SYNC_FD, u32(plan.syncFd));
   if (plan.targetPid !== undefined) rec(Tag.CHDIR_NS_PID, u32(plan.targetPid));
+  if (plan.hookState) rec(Tag.HOOK_STATE, new Fields().str(plan.hookState.before).str(plan.hookState.after).done());
+  for (const h of plan.startHooks) {
+    rec(Tag.START_HOOK, new Fields().str(h.path).raw(strv(h.args)).raw(strv(h.env)).u32(h.timeout).done());
+  }
   return Buffer.concat(recs);
 }
 

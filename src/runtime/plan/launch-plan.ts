@@ -16,6 +16,30 @@ export interface MountOp {
   remountFlags: bigint;
   /** What to create when the target does not exist. */
   targetKind: 'dir' | 'file';
+  /** A bind made id-mapped with the maps of LaunchPlan.usernsHolders[holder - 1]. */
+  idmap?: { holder: number; recursive: boolean };
+}
+
+/** Same shape as the runtime spec's LinuxIDMapping. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+/** The maps of a user namespace that exists only to id-map mounts (native/plan.h). */
+export interface UsernsHolder {
+  uidMappings: IdMapping[];
+  gidMappings: IdMapping[];
+}
+
+export interface StartHook {
+  /** Resolved inside the container. */
+  path: string;
+  args: string[];
+  env: string[];
+  /** Seconds; 0 for none. */
+  timeout: number;
 }
 
 export interface DeviceOp {
@@ -64,6 +88,11 @@ export interface LaunchPlan {
   waitForGo: boolean;
   /** The child stops before pivot_root for prestart/createRuntime/createContainer hooks. */
   runHooks: boolean;
+  /** Text for /proc/self/timens_offsets of the new time namespace. */
+  timeOffsets?: string;
+  usernsHolders: UsernsHolder[];
+  /** Holder (1-based) whose maps id-map the rootfs; absent for a plain rbind. */
+  rootfsIdmap?: number;
   rootfs: string;
   rootfsReadonly: boolean;
   rootfsPropagation: bigint;
@@ -94,4 +123,8 @@ export interface LaunchPlan {
   syncFd: number;
   /** exec mode: the container's init pid on the host. */
   targetPid?: number;
+  /** create mode: run in the container after `start`, before execve. */
+  startHooks: StartHook[];
+  /** A startContainer hook's stdin: before + the process's own pid + after. */
+  hookState?: { before: string; after: string };
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { BerthError } from '../../errors.js';
 import type { Mount } from '../../oci/runtime-spec.js';
 import { detectHostCgroups, expandCgroupMount, type HostCgroups } from './cgroup-mount.js';
-import type { MountOp } from './launch-plan.js';
+import type { IdMapping, MountOp, UsernsHolder } from './launch-plan.js';
 import { bindRemountFlags, MS, parseMountOptions } from './mount-options.js';
 
 export interface MountSeams {
@@ -32,6 +32,38 @@ const PROC_MOUNT_ALLOWED = new Set([
   '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid',
 ]);
 
+/** The user namespaces that id-mapped mounts need; mounts with equal maps share one. */
+export class IdmapHolders {
+  readonly holders: UsernsHolder[] = [];
+
+  /** The maps of the container's new user namespace, the default of "idmap" without mappings. */
+  constructor(readonly containerMaps: UsernsHolder | undefined) {}
+
+  /** 1-based, as native/plan.h numbers them. */
+  holderFor(maps: UsernsHolder): number {
+    const key = JSON.stringify(maps);
+    const found = this.holders.findIndex((h) => JSON.stringify(h) === key);
+    if (found >= 0) return found + 1;
+    this.holders.push(maps);
+    return this.holders.length;
+  }
+}
+
+const plainMaps = (ms: readonly IdMapping[] | undefined): IdMapping[] =>
+  (ms ?? []).map((x) => ({ containerID: x.containerID, hostID: x.hostID, size: x.size }));
+
+function idmapHolder(i: number, m: Mount, holders: IdmapHolders): number {
+  const uid = plainMaps(m.uidMappings);
+  const gid = plainMaps(m.gidMappings);
+  if (uid.length === 0 && gid.length === 0) {
+    // runc's rule: "idmap" without mappings takes the container's own.
+    if (!holders.containerMaps) throw mountError(i, m, '"idmap" without uidMappings/gidMappings needs a new user namespace with mappings');
+    return holders.holderFor(holders.containerMaps);
+  }
+  if (uid.length === 0 || gid.length === 0) throw mountError(i, m, 'an id-mapped mount needs both uidMappings and gidMappings');
+  return holders.holderFor({ uidMappings: uid, gidMappings: gid });
+}
+
 function defaultStat(p: string): 'dir' | 'file' | undefined {
   try {
     return fs.statSync(p).isDirectory() ? 'dir' : 'file';
@@ -46,7 +78,7 @@ function mountError(i: number, m: Mount, what: string, code: 'BERTH_ESPEC' | 'BE
 
 export function resolveMounts(
   specMounts: readonly Mount[] | undefined,
-  ctx: { bundle: string; newCgroupNs: boolean; seams: MountSeams },
+  ctx: { bundle: string; newCgroupNs: boolean; seams: MountSeams; idmap: IdmapHolders },
   warnings: string[],
 ): ResolvedMounts {
   const out: ResolvedMounts = { mounts: [], symlinks: [], lateReadonly: [], devIsBound: false };
@@ -57,9 +89,7 @@ export function resolveMounts(
     const dest = path.posix.normalize(m.destination).replace(/(.)\/+$/, '$1');
     const o = parseMountOptions(m.options);
     if (o.recursive.length > 0) throw mountError(i, m, `mount option "${o.recursive[0]}" is not supported yet`, 'BERTH_EUNSUPPORTED');
-    if (o.runtime.includes('idmap') || o.runtime.includes('ridmap') || m.uidMappings?.length || m.gidMappings?.length) {
-      throw mountError(i, m, 'id-mapped mounts are not supported yet', 'BERTH_EUNSUPPORTED');
-    }
+    const idmapped = o.runtime.includes('idmap') || o.runtime.includes('ridmap') || Boolean(m.uidMappings?.length || m.gidMappings?.length);
     if (o.runtime.includes('tmpcopyup')) warnings.push(`mounts[${i}] (${dest}): "tmpcopyup" is not supported; the tmpfs starts empty`);
     if (o.propagation.length > 1) warnings.push(`mounts[${i}] (${dest}): several propagation options; the last one applies`);
     const propagation = o.propagation.at(-1) ?? 0n;
@@ -77,12 +107,15 @@ export function resolveMounts(
       if (kind === undefined) throw mountError(i, m, `bind source "${source}" does not exist`);
       const flags = o.flags | MS.BIND;
       if (dest === '/dev') out.devIsBound = true;
-      out.mounts.push({
+      const op: MountOp = {
         source, target: dest, fstype: '', flags, propagation, data: o.data,
         remountFlags: bindRemountFlags(flags), targetKind: kind,
-      });
+      };
+      if (idmapped) op.idmap = { holder: idmapHolder(i, m, ctx.idmap), recursive: o.runtime.includes('ridmap') };
+      out.mounts.push(op);
       return;
     }
+    if (idmapped) throw mountError(i, m, 'only bind mounts can be id-mapped');
     if (type === '' || type === 'none') throw mountError(i, m, 'type is required unless the mount is a bind mount');
     if (type === 'cgroup') {
       hostCg ??= detectHostCgroups();

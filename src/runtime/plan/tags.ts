@@ -8,6 +8,8 @@ export const Sync = {
   READY: 6,
   EXIT: 7,
   ERROR: 8,
+  USERNS: 9,
+  USERNS_OK: 60,
 } as const;
 
 export const Tag = {
@@ -17,6 +19,9 @@ export const Tag = {
   JOIN_NS: 13,
   WAIT_GO: 14,
   RUN_HOOKS: 15,
+  TIME_OFFSETS: 16,
+  USERNS_HOLDERS: 17,
+  ROOTFS_IDMAP: 19,
   ROOTFS: 20,
   ROOTFS_READONLY: 21,
   ROOTFS_PROPAGATION: 22,
@@ -26,6 +31,7 @@ export const Tag = {
   SYMLINK: 26,
   MASK: 27,
   READONLY_PATH: 28,
+  IDMAP_MOUNT: 29,
   HOSTNAME: 30,
   DOMAINNAME: 31,
   SYSCTL: 32,
@@ -46,6 +52,8 @@ export const Tag = {
   SYNC_FD: 48,
   PID_FILE: 49,
   CHDIR_NS_PID: 50,
+  HOOK_STATE: 51,
+  START_HOOK: 52,
 } as const;
 
 export const Mode = { CREATE: 1, EXEC: 2 } as const;
