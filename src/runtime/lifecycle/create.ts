@@ -9,7 +9,6 @@ import { buildCreatePlan } from '../plan/build-plan.js';
 import { effectiveDeviceRules } from '../plan/device-rules.js';
 import { launchHelper, writeIdMappings } from '../launch/index.js';
 import { openCgroupManager, detectCgroupVersion, type CgroupManager } from '../cgroups/index.js';
-import { compileSeccomp } from '../seccomp/index.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { processStartTime } from '../proc.js';
 import { lockContainer } from '../state/lock.js';
@@ -89,6 +88,8 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
 
     let seccompProgram: { flags: number; program: Buffer } | undefined;
     if (linux.seccomp) {
+      // Loaded only when needed: the syscall tables are the largest module of the runtime.
+      const { compileSeccomp } = await import('../seccomp/index.js');
       const compiled = compileSeccomp(linux.seccomp, { onWarning: (m: string) => ctx.logger.warn(m) });
       if (compiled.listenerPath !== undefined) {
         throw new BerthError('BERTH_EUNSUPPORTED', 'seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported yet');

@@ -5,7 +5,6 @@ import { BerthError } from '../../errors.js';
 import type { Process } from '../../oci/runtime-spec.js';
 import { buildExecPlan } from '../plan/build-plan.js';
 import { launchHelper } from '../launch/index.js';
-import { compileSeccomp } from '../seccomp/index.js';
 import { writeFileAtomic } from '../state/container-state.js';
 import { Container } from './container.js';
 import type { RuntimeContext } from './context.js';
@@ -81,7 +80,9 @@ export async function execInContainer(ctx: RuntimeContext, id: string, opts: Exe
   }
   let seccompProgram: { flags: number; program: Buffer } | undefined;
   if (spec.linux?.seccomp) {
-    const compiled = compileSeccomp(spec.linux.seccomp, { onWarning: () => {} });
+    // Loaded only when needed: the syscall tables are the largest module of the runtime.
+      const { compileSeccomp } = await import('../seccomp/index.js');
+      const compiled = compileSeccomp(spec.linux.seccomp, { onWarning: () => {} });
     seccompProgram = { flags: compiled.flags, program: compiled.program };
   }
   const { plan, warnings } = buildExecPlan(proc, {
