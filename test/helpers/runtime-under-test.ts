@@ -44,9 +44,9 @@ export function assertRuntimeInstalled(rt: RuntimeUnderTest): void {
   if (!existsSync(rt.bin)) throw new Error(`${rt.name}: ${rt.bin} does not exist (not built yet?)`);
 }
 
-/** argv[0] and the leading arguments: berth-runtime is a node script, run with this node. */
+/** argv[0] and the leading arguments: both are executables, run as podman and containerd run them. */
 export function runtimeCommand(rt: RuntimeUnderTest): [string, ...string[]] {
-  return rt.name === 'berth-runtime' ? [process.execPath, rt.bin] : [rt.bin];
+  return [rt.bin];
 }
 
 /** One runtime with its own state directory: tests never see the host's containers or each other's. */

@@ -14,7 +14,9 @@ export function storeOf(ctx: RuntimeContext): StateStore {
   return new StateStore(ctx.root);
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Created on first use, not at load: the module may be part of a V8 startup snapshot.
+let sleeper: Int32Array | undefined;
 export function sleepMs(ms: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, ms);
 }

@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import { BerthError } from '../../errors.js';
 import { processStartTime } from '../proc.js';
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleepMs(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
-}
+import { sleepMs } from '../lifecycle/context.js';
 
 export interface Lock {
   release(): void;
