@@ -5,9 +5,9 @@ NODE_BIN := node_modules/.bin
 # Debian packages the project needs: build, tests (peers we check against), benches.
 DEB_PACKAGES := busybox-static runc crun podman containerd skopeo docker-registry \
 	containernetworking-plugins iptables uidmap hyperfine libseccomp-dev seccomp strace \
-	iproute2 procps util-linux attr
+	iproute2 procps util-linux attr apache2-utils
 
-.PHONY: all deps apt-deps npm-deps build ts native bundle fixtures test unit integration demo bench clean
+.PHONY: all deps apt-deps npm-deps build ts native bundle fixtures default-image test demo bench clean
 
 all: build
 
@@ -27,7 +27,7 @@ npm-deps: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-build: deps native ts bundle fixtures
+build: deps native ts bundle fixtures default-image
 
 native:
 	$(MAKE) -C native
@@ -40,6 +40,10 @@ bundle:
 
 fixtures: native
 	bash test/fixtures/make-busybox-rootfs.sh
+
+# The default image (dist/images/busybox.tar), loaded by berth on first use: no internet needed.
+default-image: ts fixtures
+	node scripts/make-default-image.mjs
 
 test: build
 	bash scripts/run-tests.sh

@@ -22,7 +22,14 @@ export const ErrorCodes = {
   BERTH_ELAYER: 'a layer archive is malformed or unsafe (escaping path, bad link, oversized header)',
   BERTH_EINTERNAL: 'an internal error',
   BERTH_EBUILD: 'the Dockerfile, its stages or the build context are invalid (the message names the file and line)',
+  BERTH_EBUILDRUN: 'a RUN step of a build exited with a non-zero code (the message gives the line, the code and the last line of output)',
   BERTH_ENETWORK: 'a network operation failed (CNI plugin, network namespace, DNS)',
+  BERTH_EREGISTRY: 'a registry refused a request, failed, or could not be reached',
+  BERTH_EAUTH: 'registry authentication failed or credentials are missing',
+  BERTH_ECONFLICT: 'the request conflicts with existing state (a name in use, an image used by a container, a network with endpoints)',
+  BERTH_EAPIVERSION: 'the client asked for a Docker Engine API version this server does not support',
+  BERTH_ETOOLARGE: 'a request body or header exceeds the size limit',
+  BERTH_EINUSE: 'the socket or address is already served by a live process',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -10,7 +10,8 @@ const ALLOWED: Record<string, string[]> = {
   api: ['api', 'engine', 'image', 'storage', 'network', 'runtime', 'oci', 'sys'],
   engine: ['engine', 'image', 'storage', 'network', 'runtime', 'oci', 'sys'],
   image: ['image', 'storage', 'oci', 'sys'],
-  network: ['network', 'oci', 'sys'],
+  // Network records live in the metadata database, which the storage layer owns.
+  network: ['network', 'storage', 'oci', 'sys'],
   storage: ['storage', 'oci', 'sys'],
   runtime: ['runtime', 'oci', 'sys'],
   oci: ['oci'],
@@ -39,7 +40,8 @@ test('imports between src/ layers point down only', () => {
   const violations: string[] = [];
   for (const file of tsFiles(src)) {
     const layer = relative(src, file).split('/')[0]!;
-    const allowed = ALLOWED[layer];
+    // The builder runs its steps in containers, through the runtime, as the engine does.
+    const allowed = relative(src, file).startsWith('image/build/') ? [...ALLOWED.image!, 'runtime'] : ALLOWED[layer];
     if (!allowed) continue; // top-level shared modules (errors.ts)
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)['"](\.[^'"]+)['"]/g)) {

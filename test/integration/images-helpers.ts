@@ -1,0 +1,77 @@
+// Shared by the images-*.test.ts integration tests: run the berth CLI against a temp root, make
+// sure the default image archive exists, and look at what a root holds on disk.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const BERTH = join(REPO, 'build/src/cli/berth/entry.js');
+export const DEFAULT_ARCHIVE = join(REPO, 'dist/images/busybox.tar');
+export const isRoot = process.getuid?.() === 0;
+
+export function ensureDefaultImage(): void {
+  if (existsSync(DEFAULT_ARCHIVE)) return;
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts/make-default-image.mjs')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`make-default-image failed: ${r.stderr}`);
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function berth(root: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BERTH, '--root', root, ...args], {
+      env: { ...process.env, BERTH_DEFAULT_IMAGE: DEFAULT_ARCHIVE, ...(opts.env ?? {}) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    p.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    p.on('error', reject);
+    p.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    p.stdin.end(opts.input);
+  });
+}
+
+/** Like berth() but fails the test with stderr when the exit code is not 0. */
+export async function ok(root: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<string> {
+  const r = await berth(root, args, opts);
+  if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+export function tempRoot(t: { after(fn: () => void): void }, prefix = 'berth-img-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function blobsIn(root: string): string[] {
+  const dir = join(root, 'content', 'blobs', 'sha256');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+export function snapshotDirsIn(root: string): string[] {
+  const out: string[] = [];
+  for (const driver of ['overlay', 'vfs']) {
+    const dir = join(root, 'snapshots', driver, 'snapshots');
+    if (existsSync(dir)) out.push(...readdirSync(dir));
+  }
+  return out;
+}
+
+export async function imageIds(root: string): Promise<string[]> {
+  return JSON.parse(await ok(root, ['images', '--format', 'json'])).map((i: { Id: string }) => i.Id).sort();
+}
+
+export function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
