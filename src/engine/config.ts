@@ -1,0 +1,152 @@
+// A container's configuration as the engine keeps it: what the user asked for (flags), plus what
+// create resolved from the image (the process, user, stop signal, healthcheck). Stored as JSON in
+// the containers table; `inspect` renders it in docker's shape.
+
+export interface MountSpec {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path (bind), volume name (volume; empty for an anonymous one); unused for tmpfs. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  /** tmpfs options (size=, mode=) or bind propagation. */
+  options: string[];
+  /** An anonymous volume made for this container: removed by `rm -v`. */
+  anonymous?: boolean;
+}
+
+export type RestartName = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+
+export interface RestartPolicy {
+  name: RestartName;
+  maximumRetryCount: number;
+}
+
+/** Docker's HEALTHCHECK, durations in nanoseconds as in the image config. */
+export interface HealthConfig {
+  test: string[];
+  interval?: number;
+  timeout?: number;
+  startPeriod?: number;
+  retries?: number;
+}
+
+export interface ThrottleDevice {
+  path: string;
+  rate: number;
+}
+
+export interface Resources {
+  memory?: number;
+  memorySwap?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  nanoCpus?: number;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  pidsLimit?: number;
+  blkioWeight?: number;
+  deviceReadBps: ThrottleDevice[];
+  deviceWriteBps: ThrottleDevice[];
+}
+
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+export type NetworkMode = 'default' | 'none' | 'host';
+
+/** What the user asked for: docker's run/create flags, parsed. */
+export interface CreateRequest {
+  image: string;
+  name?: string;
+  /** Replaces the image's Cmd when not empty. */
+  cmd: string[];
+  /** undefined: the image's; [] (from --entrypoint ""): none. */
+  entrypoint?: string[];
+  env: string[];
+  workingDir?: string;
+  user?: string;
+  labels: Record<string, string>;
+  hostname?: string;
+  tty: boolean;
+  openStdin: boolean;
+  autoRemove: boolean;
+  mounts: MountSpec[];
+  readOnly: boolean;
+  resources: Resources;
+  ulimits: Ulimit[];
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  /** undefined: the default profile; 'unconfined'; or a profile's JSON text. */
+  seccomp?: string;
+  noNewPrivileges: boolean;
+  userns?: string;
+  init: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  restart: RestartPolicy;
+  /** undefined: the image's; { test: ['NONE'] }: disabled. */
+  healthcheck?: HealthConfig;
+  network: NetworkMode;
+  runtime?: string;
+  logMaxSize?: number;
+  logMaxFile?: number;
+}
+
+/** What create resolved and stored beside the request. */
+export interface ResolvedConfig {
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  hostname: string;
+  stopSignal: string;
+  stopTimeout: number;
+  healthcheck?: HealthConfig;
+  /** The image's own config, for `inspect` (Config.Cmd, Entrypoint, Volumes). */
+  imageEntrypoint?: string[] | null;
+  imageCmd?: string[] | null;
+  imageVolumes: string[];
+  /** The runtime binary (absolute path or a bare name looked up in PATH). */
+  runtime: string;
+  runtimeName: string;
+  imageLabels: Record<string, string>;
+}
+
+export interface StoredConfig {
+  request: CreateRequest;
+  resolved: ResolvedConfig;
+}
+
+export function emptyResources(): Resources {
+  return { deviceReadBps: [], deviceWriteBps: [] };
+}
+
+export function defaultRequest(image: string): CreateRequest {
+  return {
+    image,
+    cmd: [],
+    env: [],
+    labels: {},
+    tty: false,
+    openStdin: false,
+    autoRemove: false,
+    mounts: [],
+    readOnly: false,
+    resources: emptyResources(),
+    ulimits: [],
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    noNewPrivileges: false,
+    init: false,
+    restart: { name: 'no', maximumRetryCount: 0 },
+    network: 'default',
+  };
+}
