@@ -9,6 +9,8 @@ await build({
   entryPoints: {
     'berth-runtime': 'src/cli/berth-runtime/entry.ts',
     berth: 'src/cli/berth/entry.ts',
+    // The per-network DNS server, a long-lived process of its own (src/network/dns/daemon.ts).
+    'berth-dns': 'src/network/dns/daemon-entry.ts',
   },
   outdir: 'dist',
   bundle: true,

@@ -58,6 +58,8 @@ export function generateConfList(net: NetworkRecord, opts: ConflistOptions = {})
     isGateway: true,
     ipMasq: net.ipMasq && !net.internal,
     hairpinMode: true,
+    // `ips` reaches host-local through the bridge's stdin: --ip asks for a fixed address.
+    capabilities: { ips: true },
     ipam,
   };
   if (net.mtu !== undefined) bridge.mtu = net.mtu;
