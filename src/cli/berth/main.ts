@@ -5,6 +5,8 @@ import { BerthError, oneLine, describeChain } from '../../errors.js';
 import type { BerthCommand, CommandTable, GlobalOptions } from './command.js';
 import { containerCommands } from './container-commands.js';
 import { imageCommands } from './image-commands.js';
+import { buildCommands } from './build-commands.js';
+import { networkCommands } from './network-commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,7 +25,7 @@ const GROUPS: Record<string, Record<string, string>> = {
 };
 
 function table(): CommandTable {
-  return { ...containerCommands, ...imageCommands };
+  return { ...containerCommands, ...imageCommands, ...buildCommands, ...networkCommands };
 }
 
 async function usage(): Promise<string> {

@@ -1,5 +1,5 @@
-// The pure half of `berth build`: Dockerfile parsing, variable substitution, the stage plan,
-// .dockerignore and cache keys. Executing the plan (RUN, layers, image config) builds on these.
+// `berth build`. The pure half: Dockerfile parsing, variable substitution, the stage plan,
+// .dockerignore and cache keys. The executor (executor.ts, docs/build.md) runs the plan on these.
 
 export type * from './ast.js';
 export { parseDockerfile, parseJsonArray, type ParseOptions } from './parser.js';
@@ -17,3 +17,5 @@ export {
   stepKey, canonicalInstruction, ContextSnapshot, contextInputsDigest, stepInputsDigest, selectEntries, cleanSource, sha256,
   stableStringify, type InputsOptions,
 } from './cache-key.js';
+export { build, type BuildOptions, type BuildResult } from './executor.js';
+export { plainBuildProgress, ttyBuildProgress, silentBuildProgress, type BuildProgress, type StepInfo, type StepHandle } from './build-progress.js';
