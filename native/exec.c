@@ -30,7 +30,8 @@ char *exec_lookup(const struct plan *p)
 		struct stat st;
 		if (stat(name, &st) < 0)
 			fail(errno, "exec", "exec \"%s\"", name);
-		if (S_ISDIR(st.st_mode))
+		/* refused here, before READY, so that create fails (as runc does) rather than the start */
+		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
 			fail(EACCES, "exec", "exec \"%s\"", name);
 		return strdup(name);
 	}

@@ -45,7 +45,13 @@ export function releaseExecFifo(c: Container): void {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       }
-      if (!c.isAlive()) throw new BerthError('BERTH_ELAUNCH', `container "${c.id}" exited before it started`);
+      if (!c.isAlive()) {
+        // It may have written its byte, exec'd and exited between our read and this check.
+        try {
+          if (readSync(fd, buf, 0, 1, null) === 1) break;
+        } catch { /* nothing written: it really died first */ }
+        throw new BerthError('BERTH_ELAUNCH', `container "${c.id}" exited before it started`);
+      }
       sleepMs(delay);
     }
   } finally {
