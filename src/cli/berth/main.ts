@@ -28,22 +28,39 @@ function table(): CommandTable {
   return { ...containerCommands, ...imageCommands, ...buildCommands, ...networkCommands };
 }
 
+const HIDDEN = new Set(['container cleanup', 'healthcheck run', 'network dns-serve']);
+
 async function usage(): Promise<string> {
   const t = table();
   const lines: string[] = [];
+  const groups = new Map<string, string[]>();
   for (const name of Object.keys(t).sort()) {
-    if (name.includes('-prune') || name.includes(' ')) continue;
+    if (name.includes('-prune')) continue;
+    const [head, sub] = name.split(' ');
+    // Verbs the monitor runs (`container cleanup`, `healthcheck run`) are not for people.
+    if (HIDDEN.has(name)) continue;
+    if (sub) {
+      groups.set(head!, [...(groups.get(head!) ?? []), sub]);
+      continue;
+    }
     const cmd = await t[name]!();
     lines.push(`   ${name.padEnd(12)} ${cmd.summary}`);
   }
+  for (const [head, subs] of [...groups].sort()) {
+    if (t[head]) continue;
+    lines.push(`   ${head.padEnd(12)} ${subs.join(', ')}`);
+  }
+  lines.sort();
+  if (!t['version']) lines.push(`   ${'version'.padEnd(12)} print the version of berth`);
   return `usage: berth [--root DIR] [--run-root DIR] [--debug] COMMAND [options]
 
 berth ${VERSION}: a daemonless container engine with docker's command line
 
 commands:
 ${lines.join('\n')}
-   version      print the version of berth
    runtime      run berth-runtime (runc's command line): berth runtime ARGS...
+
+Run 'berth COMMAND --help' for a command's flags and where it differs from docker.
 `;
 }
 
