@@ -7,6 +7,7 @@ import { containerCommands } from './container-commands.js';
 import { imageCommands } from './image-commands.js';
 import { buildCommands } from './build-commands.js';
 import { networkCommands } from './network-commands.js';
+import { apiCommands } from './api-commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -25,7 +26,7 @@ const GROUPS: Record<string, Record<string, string>> = {
 };
 
 function table(): CommandTable {
-  return { ...containerCommands, ...imageCommands, ...buildCommands, ...networkCommands };
+  return { ...containerCommands, ...imageCommands, ...buildCommands, ...networkCommands, ...apiCommands };
 }
 
 const HIDDEN = new Set(['container cleanup', 'healthcheck run', 'network dns-serve']);
