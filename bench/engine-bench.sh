@@ -1,6 +1,7 @@
 #!/bin/bash
 # berth's engine against podman, side by side in one run, with the same busybox image in each:
-#   1. `run --rm IMAGE true` (hyperfine): berth vs podman --runtime runc (private root, --network none)
+#   1. `run --rm IMAGE true` (hyperfine): berth vs podman --runtime runc (private root, --network none for both;
+#      the cost of a network is bench/network-bench.sh's)
 #   2. 100 detached `sleep` containers: time to start them all, monitor RSS per container, time to rm
 #   3. `exec ID true` latency
 # Prints ratios and a markdown table. Needs root, hyperfine and podman. RUNS=N changes the sample size.
@@ -41,18 +42,18 @@ FIXTURE="$REPO/test/fixtures/out/busybox-rootfs"
 [ -x "$FIXTURE/bin/busybox" ] || bash "$REPO/test/fixtures/make-busybox-rootfs.sh" >&2
 tar -C "$FIXTURE" --numeric-owner --owner=0 --group=0 --exclude=./.busybox-stamp -cf "$WORK/busybox.tar" .
 $PODMAN import --change 'CMD ["sh"]' "$WORK/busybox.tar" localhost/busybox:latest >/dev/null
-$BERTH run --rm busybox true   # loads berth's default image
+$BERTH run --rm --network none busybox true   # loads berth's default image
 
 echo "== run --rm IMAGE true ($RUNS runs each)" >&2
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/run.json" \
-  -n berth "$BERTH run --rm busybox true" \
+  -n berth "$BERTH run --rm --network none busybox true" \
   -n podman "$PODMAN run --rm $PFLAGS localhost/busybox:latest true" >&2
 
 rss_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $t; }
 
 echo "== $N detached sleep containers" >&2
 t0=$(date +%s.%N)
-for i in $(seq "$N"); do $BERTH run -d busybox sleep 600 >/dev/null; done
+for i in $(seq "$N"); do $BERTH run -d --network none busybox sleep 600 >/dev/null; done
 t1=$(date +%s.%N)
 mon_pids=$(pgrep -f "berth-monitor --id .* --runtime-arg $BRUN/runtime" || true)
 berth_rss=$(rss_kib $mon_pids)
@@ -72,7 +73,7 @@ $PODMAN rm -f -t 0 -a >/dev/null
 t7=$(date +%s.%N)
 
 echo "== exec latency" >&2
-bid=$($BERTH run -d busybox sleep 600)
+bid=$($BERTH run -d --network none busybox sleep 600)
 pid=$($PODMAN run -d $PFLAGS localhost/busybox:latest sleep 600)
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/exec.json" \
   -n berth "$BERTH exec $bid true" -n podman "$PODMAN exec $pid true" >&2

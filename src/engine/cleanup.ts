@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine } from './engine.js';
 import { getContainer, tx, updateContainer, type ContainerRecord } from './records.js';
 import { pidAlive, recordExit } from './state.js';
+import { releaseNetwork } from './network.js';
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 60_000;
@@ -38,6 +39,8 @@ export async function containerExited(engine: Engine, id: string): Promise<void>
   await engine.runtime(rec).delete(id, true).catch(() => undefined);
   rec = getContainer(engine.db, id);
   if (rec === undefined || rec.state !== 'exited') return;
+  // docker keeps the endpoint while the container runs and frees it at exit; a restart attaches anew.
+  await releaseNetwork(engine, id);
   if (rec.config.request.autoRemove) {
     // A foreground `run --rm` removes the container itself once it has read the exit code.
     if (pidAlive(rec.runnerPid) && rec.runnerPid !== process.pid) return;
@@ -64,6 +67,9 @@ export async function containerExited(engine: Engine, id: string): Promise<void>
 /** `start --all-restartable` (for boot): `always` containers, and `unless-stopped` ones not stopped by hand. */
 export async function startRestartable(engine: Engine): Promise<string[]> {
   const { listContainerRecords } = await import('./records.js');
+  const { reconcileContainerNetworks } = await import('./network.js');
+  // After a reboot: namespaces are gone, leases and cached results are not.
+  await reconcileContainerNetworks(engine, { always: true });
   const { reconcile } = await import('./state.js');
   const { startContainer } = await import('./start.js');
   const started: string[] = [];

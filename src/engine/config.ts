@@ -55,7 +55,29 @@ export interface Ulimit {
   hard: number;
 }
 
-export type NetworkMode = 'default' | 'none' | 'host';
+/**
+ * `--network`: 'default' (docker's bridge: berth's default network), 'none', 'host',
+ * 'container:ID' (create resolves the name to the full id) or the name of a user network.
+ */
+export type NetworkMode = string;
+
+/** One network a container joins (bridge or user modes), with its per-network flags. */
+export interface EndpointRequest {
+  /** A network name; 'bridge'/'default' is berth's default network. */
+  name: string;
+  aliases?: string[];
+  ip?: string;
+  mac?: string;
+}
+
+/** A published port as given (-p, -P): hostPort 0 lets attach pick a free one. */
+export interface PublishSpec {
+  hostIP?: string;
+  hostPort: number;
+  hostPortEnd?: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
 
 /** What the user asked for: docker's run/create flags, parsed. */
 export interface CreateRequest {
@@ -91,6 +113,21 @@ export interface CreateRequest {
   /** undefined: the image's; { test: ['NONE'] }: disabled. */
   healthcheck?: HealthConfig;
   network: NetworkMode;
+  /** Bridge and user modes: every network to join, the first being `network` (eth0, eth1 …). */
+  endpoints?: EndpointRequest[];
+  /** -p, parsed. */
+  publish?: PublishSpec[];
+  /** -P: every exposed port (image EXPOSE and --expose) on a free host port. */
+  publishAll?: boolean;
+  /** --expose, as "PORT/PROTO". */
+  expose?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** --add-host NAME:IP. */
+  addHosts?: string[];
+  /** --network-bandwidth, bits/s and bits. */
+  bandwidth?: { ingressRate?: number; ingressBurst?: number; egressRate?: number; egressBurst?: number };
   runtime?: string;
   logMaxSize?: number;
   logMaxFile?: number;
@@ -117,6 +154,8 @@ export interface ResolvedConfig {
   runtime: string;
   runtimeName: string;
   imageLabels: Record<string, string>;
+  /** The image's EXPOSE plus --expose ("80/tcp"), for -P, inspect and ps. */
+  exposedPorts?: string[];
 }
 
 export interface StoredConfig {

@@ -12,6 +12,7 @@ import { newContainerId, randomName, checkName, shortId } from './ids.js';
 import type { ImageConfigBody, ImageRecord } from './images.js';
 import { resolveInRoot } from './inroot.js';
 import { mergeEnv } from './parse.js';
+import { checkNetworkRequest, endpointsOf, isDefaultNetwork, joinedContainer, networkContext, sharedHostsFiles, specNetns } from './network.js';
 import { containerPaths } from './paths.js';
 import { deleteContainerRecord, getContainer, insertContainer, tx, updateContainer, type ContainerRecord } from './records.js';
 import { mountRootfs, unmountAll } from './rootfs.js';
@@ -69,6 +70,18 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
     throw new BerthError('BERTH_EUNSUPPORTED', `--userns ${req.userns}: only "host" is supported yet`);
   }
   const initBinary = req.init ? findInitBinary() : undefined;
+  checkNetworkRequest(req);
+  // docker resolves container:NAME once, at create: the container is tied to that one.
+  const joined = joinedContainer(req.network);
+  const joinedRec = joined !== undefined ? engine.find(joined) : undefined;
+  if (joinedRec !== undefined) req.network = `container:${joinedRec.id}`;
+  for (const e of endpointsOf(req)) {
+    if (isDefaultNetwork(e.name)) continue;
+    const { networkDb, getNetwork } = await import('../network/store.js');
+    const net = getNetwork(networkDb(networkContext(engine).root), e.name);
+    if (net === undefined) throw new BerthError('BERTH_ENOTFOUND', `network ${e.name} not found`);
+    e.name = net.name;
+  }
   trace('create: begin');
   const store = await engine.images();
   const image: ImageRecord = await store.resolve(req.image);
@@ -116,7 +129,9 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
 
     const cfg = image.config;
     resolved.args = processArgs(cfg, req);
-    resolved.hostname = req.hostname ?? (req.network === 'host' ? osHostname() : shortId(id));
+    resolved.hostname = joinedRec?.config.resolved.hostname ?? req.hostname ?? (req.network === 'host' ? osHostname() : shortId(id));
+    const exposed = [...Object.keys(cfg.ExposedPorts ?? {}), ...(req.expose ?? [])].map((p) => (p.includes('/') ? p : `${p}/tcp`));
+    if (exposed.length > 0) resolved.exposedPorts = [...new Set(exposed)];
     resolved.user = req.user ?? cfg.User ?? '';
     const user = resolveUser(paths.rootfs, resolved.user);
     resolved.uid = user.uid;
@@ -168,8 +183,21 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
     req.mounts = mountsReq;
 
     trace('create: volumes and user resolved');
-    writeHostsFiles(paths, resolved.hostname, req.network);
-    const spec = buildSpec({ id, req, resolved, paths, mounts: hostMounts, ...(initBinary !== undefined ? { initBinary } : {}) });
+    const shared = sharedHostsFiles(engine, req);
+    if (shared === undefined) {
+      writeHostsFiles(paths, resolved.hostname, req.network, {
+        ...(req.addHosts !== undefined ? { addHosts: req.addHosts } : {}),
+        ...(req.dns !== undefined ? { dns: req.dns } : {}),
+        ...(req.dnsSearch !== undefined ? { dnsSearch: req.dnsSearch } : {}),
+        ...(req.dnsOptions !== undefined ? { dnsOptions: req.dnsOptions } : {}),
+      });
+    }
+    const netns = specNetns(engine, id, req);
+    const spec = buildSpec({
+      id, req, resolved, paths, mounts: hostMounts, netns,
+      ...(initBinary !== undefined ? { initBinary } : {}),
+      ...(shared !== undefined ? { hostsFiles: shared } : {}),
+    });
     writeFileSync(`${paths.configJson}.tmp`, JSON.stringify(spec));
     renameSync(`${paths.configJson}.tmp`, paths.configJson);
 

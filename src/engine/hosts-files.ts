@@ -2,6 +2,15 @@
 // bound into the rootfs as docker does (so the image's own files are left alone).
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import type { NetworkMode } from './config.js';
+import { parseAddHost } from '../network/container-files.js';
+
+/** --add-host, --dns, --dns-search, --dns-option: applied to the files of none and host containers too. */
+export interface HostsExtras {
+  addHosts?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+}
 
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text, { mode: 0o644 });
@@ -15,7 +24,22 @@ export function containerResolvConf(hostText: string, network: NetworkMode): str
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 
-export function writeHostsFiles(paths: { hosts: string; hostname: string; resolvConf: string }, hostname: string, network: NetworkMode): void {
+/** resolv.conf with --dns (replacing the nameservers), --dns-search and --dns-option applied. */
+export function applyDnsFlags(text: string, x: HostsExtras): string {
+  if (x.dns === undefined && x.dnsSearch === undefined && x.dnsOptions === undefined) return text;
+  const keep = text.split('\n').filter((l) => {
+    if (x.dns !== undefined && /^\s*nameserver\s/.test(l)) return false;
+    if (x.dnsSearch !== undefined && /^\s*(search|domain)\s/.test(l)) return false;
+    if (x.dnsOptions !== undefined && /^\s*options\s/.test(l)) return false;
+    return l.trim() !== '';
+  });
+  if (x.dnsSearch !== undefined && x.dnsSearch.length > 0) keep.push(`search ${x.dnsSearch.join(' ')}`);
+  for (const ns of x.dns ?? []) keep.push(`nameserver ${ns}`);
+  if (x.dnsOptions !== undefined && x.dnsOptions.length > 0) keep.push(`options ${x.dnsOptions.join(' ')}`);
+  return keep.join('\n') + '\n';
+}
+
+export function writeHostsFiles(paths: { hosts: string; hostname: string; resolvConf: string }, hostname: string, network: NetworkMode, extras: HostsExtras = {}): void {
   let hostResolv = '';
   try {
     hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
@@ -29,13 +53,18 @@ export function writeHostsFiles(paths: { hosts: string; hostname: string; resolv
     } catch {
       /* keep the default */
     }
-    writeAtomic(paths.hosts, hosts);
+    writeAtomic(paths.hosts, hosts.replace(/\n*$/, '\n') + extraHosts(extras, '127.0.0.1'));
   } else {
     writeAtomic(
       paths.hosts,
-      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${hostname}\n`,
+      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n${extraHosts(extras)}127.0.1.1\t${hostname}\n`,
     );
   }
   writeAtomic(paths.hostname, `${hostname}\n`);
-  writeAtomic(paths.resolvConf, containerResolvConf(hostResolv, network));
+  writeAtomic(paths.resolvConf, applyDnsFlags(containerResolvConf(hostResolv, network), extras));
+}
+
+// host-gateway: on the host's network the host is 127.0.0.1; with only lo there is no host to reach.
+function extraHosts(x: HostsExtras, hostGateway?: string): string {
+  return (x.addHosts ?? []).map((h) => parseAddHost(h, hostGateway)).map((h) => `${h.ip}\t${h.name}\n`).join('');
 }

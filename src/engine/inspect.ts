@@ -5,6 +5,7 @@ import { shortId } from './ids.js';
 import { containerPaths } from './paths.js';
 import type { ContainerRecord } from './records.js';
 import { volumeData } from './volumes.js';
+import { networkSettings, sharedHostsFiles } from './network.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -24,6 +25,7 @@ export function dockerStatus(rec: ContainerRecord): string {
 export function inspectContainer(engine: Engine, rec: ContainerRecord): Record<string, unknown> {
   const { request: req, resolved: r } = rec.config;
   const paths = containerPaths(engine.paths, rec.id);
+  const files = sharedHostsFiles(engine, req) ?? paths;
   const status = dockerStatus(rec);
   const hc = r.healthcheck;
   const res = req.resources;
@@ -57,9 +59,9 @@ export function inspectContainer(engine: Engine, rec: ContainerRecord): Record<s
       ...(rec.health !== null || hc !== undefined ? { Health: rec.health ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
     },
     Image: rec.imageId ?? '',
-    ResolvConfPath: paths.resolvConf,
-    HostnamePath: paths.hostname,
-    HostsPath: paths.hosts,
+    ResolvConfPath: files.resolvConf,
+    HostnamePath: files.hostname,
+    HostsPath: files.hosts,
     LogPath: paths.log,
     Name: `/${rec.name}`,
     RestartCount: rec.restartCount,
@@ -71,6 +73,12 @@ export function inspectContainer(engine: Engine, rec: ContainerRecord): Record<s
     HostConfig: {
       Binds: req.mounts.filter((m) => m.type !== 'tmpfs' && !m.anonymous).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
       NetworkMode: req.network === 'default' ? 'bridge' : req.network,
+      PortBindings: portBindings(req.publish ?? []),
+      PublishAllPorts: req.publishAll === true,
+      Dns: req.dns ?? [],
+      DnsSearch: req.dnsSearch ?? [],
+      DnsOptions: req.dnsOptions ?? [],
+      ExtraHosts: req.addHosts ?? null,
       RestartPolicy: { Name: req.restart.name, MaximumRetryCount: req.restart.maximumRetryCount },
       AutoRemove: req.autoRemove,
       Runtime: r.runtimeName,
@@ -121,13 +129,23 @@ export function inspectContainer(engine: Engine, rec: ContainerRecord): Record<s
       WorkingDir: r.cwd === '/' ? '' : r.cwd,
       Entrypoint: req.entrypoint !== undefined ? (req.entrypoint.length > 0 ? req.entrypoint : null) : r.imageEntrypoint ?? null,
       Labels: { ...r.imageLabels, ...req.labels },
+      ...(r.exposedPorts !== undefined ? { ExposedPorts: Object.fromEntries(r.exposedPorts.map((p) => [p, {}])) } : {}),
       StopSignal: r.stopSignal,
       StopTimeout: req.stopTimeout ?? null,
       ...(hc !== undefined
         ? { Healthcheck: { Test: hc.test, Interval: hc.interval ?? 0, Timeout: hc.timeout ?? 0, StartPeriod: hc.startPeriod ?? 0, Retries: hc.retries ?? 0 } }
         : {}),
     },
-    NetworkSettings: { Networks: {}, Ports: {}, SandboxKey: '', IPAddress: '' },
+    NetworkSettings: networkSettings(engine, rec),
     ShortId: shortId(rec.id),
   };
+}
+
+function portBindings(publish: NonNullable<ContainerRecord['config']['request']['publish']>): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of publish) {
+    const host = p.hostPort === 0 ? '' : p.hostPortEnd !== undefined ? `${p.hostPort}-${p.hostPortEnd}` : String(p.hostPort);
+    (out[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP ?? '', HostPort: host });
+  }
+  return out;
 }

@@ -14,6 +14,7 @@ import { monitorAlive, pidAlive, reconcile } from './state.js';
 import { getVolume, removeVolume } from './volumes.js';
 import { waitExited } from './stop.js';
 import { trace } from './trace.js';
+import { releaseNetwork } from './network.js';
 
 export interface RemoveOptions {
   force?: boolean;
@@ -74,6 +75,9 @@ async function teardown(engine: Engine, rec: ContainerRecord, volumes: boolean):
   }
   await rt.delete(rec.id, true).catch(() => undefined);
   trace('rm: runtime delete done');
+  // Before the row goes: a failure here leaves a `removing` row that reconcile retries.
+  await releaseNetwork(engine, rec.id, { force: true });
+  trace('rm: network released');
   trace('rm: monitor gone');
   await unmountAll(paths.rootfs);
   trace('rm: unmounted');

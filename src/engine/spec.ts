@@ -66,6 +66,10 @@ export interface SpecInput {
   mounts: HostMount[];
   /** Host path of the init binary when --init. */
   initBinary?: string;
+  /** The network namespace: a path to join, null for the host's, undefined for a fresh one. */
+  netns?: string | null;
+  /** Another container's hosts files (--network container:X shares them, as docker does). */
+  hostsFiles?: { hosts: string; hostname: string; resolvConf: string };
 }
 
 function deviceNumbers(path: string): { major: number; minor: number } {
@@ -135,7 +139,8 @@ export function buildSpec(input: SpecInput): Spec {
   const mounts = baseMounts(req);
   const userTargets = new Set(input.mounts.map((m) => m.target));
   // The hosts files come from the container dir, as docker binds them; a user mount wins.
-  for (const [dest, src] of [['/etc/hosts', paths.hosts], ['/etc/hostname', paths.hostname], ['/etc/resolv.conf', paths.resolvConf]] as const) {
+  const hf = input.hostsFiles ?? paths;
+  for (const [dest, src] of [['/etc/hosts', hf.hosts], ['/etc/hostname', hf.hostname], ['/etc/resolv.conf', hf.resolvConf]] as const) {
     if (!userTargets.has(dest)) mounts.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'rprivate', ...(req.readOnly ? ['ro'] : [])] });
   }
   for (const m of input.mounts) {
@@ -153,7 +158,8 @@ export function buildSpec(input: SpecInput): Spec {
     args.unshift(INIT_PATH, '--');
   }
   const namespaces: NonNullable<Spec['linux']>['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (req.network !== 'host') namespaces.push({ type: 'network' });
+  const netns = input.netns !== undefined ? input.netns : req.network === 'host' ? null : undefined;
+  if (netns !== null) namespaces.push(netns === undefined ? { type: 'network' } : { type: 'network', path: netns });
   const spec: Spec = {
     ociVersion: OCI_VERSION,
     process: {

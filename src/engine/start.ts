@@ -11,6 +11,7 @@ import { isMounted, mountRootfs } from './rootfs.js';
 import { lookup, monitorStartTime, pidAlive } from './state.js';
 import { trace } from './trace.js';
 import { runtimeMessage } from './runtime-client.js';
+import { releaseNetwork, setupNetwork } from './network.js';
 
 /** docker's exit statuses for a command that cannot be found (127) or run (126). */
 export function launchExitStatus(message: string): number {
@@ -89,6 +90,7 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
   const fail = async (message: string, status: number, cause?: unknown): Promise<never> => {
     await rt.kill(id, 'SIGKILL', true).catch(() => undefined);
     await rt.delete(id, true).catch(() => undefined);
+    await releaseNetwork(engine, id, { force: true }).catch(() => undefined);
     tx(engine.db, () =>
       updateContainer(engine.db, id, { state: 'exited', exitCode: status === 125 ? 128 : status, error: message, finishedAt: new Date().toISOString(), pid: 0, runnerPid: 0 }),
     );
@@ -100,7 +102,11 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
     if ((await rt.state(id)) !== null) await rt.delete(id, true).catch(() => undefined);
     rmSync(paths.runDir, { recursive: true, force: true });
     mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+    trace('start: network');
+    await setupNetwork(engine, rec);
+    trace('start: network ready');
   } catch (e) {
+    await releaseNetwork(engine, id, { force: true }).catch(() => undefined);
     tx(engine.db, () => updateContainer(engine.db, id, { state: rec.state === 'restarting' ? 'exited' : rec.state, runnerPid: 0 }));
     throw e;
   }

@@ -64,6 +64,11 @@ export async function recordExit(engine: Engine, id: string, opts: { unknown?: s
   return getContainer(engine.db, id);
 }
 
+async function releaseNetworkLazy(engine: Engine, id: string): Promise<void> {
+  const { releaseNetwork } = await import('./network.js');
+  await releaseNetwork(engine, id).catch(() => undefined);
+}
+
 export async function reconcile(engine: Engine, rec: ContainerRecord): Promise<ContainerRecord | undefined> {
   switch (rec.state) {
     case 'creating':
@@ -91,6 +96,7 @@ export async function reconcile(engine: Engine, rec: ContainerRecord): Promise<C
           after = await recordExit(engine, rec.id, { unknown: 'the container monitor exited unexpectedly' });
           rmSync(paths.runDir, { recursive: true, force: true });
         }
+        await releaseNetworkLazy(engine, rec.id);
         return after;
       }
       if (rec.state === 'running' || rec.state === 'paused') {
@@ -110,6 +116,8 @@ export async function reconcile(engine: Engine, rec: ContainerRecord): Promise<C
         await removeContainer(engine, rec.id, { force: true, volumes: true, reconciling: true }).catch(() => undefined);
         return getContainer(engine.db, rec.id);
       }
+      // A stop whose network release was interrupted (berth killed after the exit).
+      await releaseNetworkLazy(engine, rec.id);
       return rec;
     }
     default:

@@ -8,6 +8,7 @@ import { containerPaths } from './paths.js';
 import { getContainer, tx, updateContainer, type ContainerRecord } from './records.js';
 import { lookup, monitorAlive, recordExit } from './state.js';
 import { startContainer } from './start.js';
+import { releaseNetwork } from './network.js';
 
 /** Waits until the exit file exists or the monitor is gone; true if it happened in time. */
 export async function waitExited(engine: Engine, rec: ContainerRecord, timeoutMs: number): Promise<boolean> {
@@ -40,6 +41,9 @@ export async function stopContainer(engine: Engine, ref: string, timeoutSec?: nu
     await waitExited(engine, rec, 10_000);
   }
   rec = (await recordExit(engine, rec.id)) ?? rec;
+  // The monitor's cleanup frees the network too; doing it here means `stop` returns with the
+  // host ports and addresses already free, as docker's does.
+  await releaseNetwork(engine, rec.id);
   return rec;
 }
 
@@ -55,7 +59,9 @@ export async function killContainer(engine: Engine, ref: string, signal = 'SIGKI
   await engine.runtime(rec).kill(rec.id, String(num));
   if (num === 9) {
     await waitExited(engine, rec, 10_000);
-    return (await recordExit(engine, rec.id)) ?? rec;
+    const after = (await recordExit(engine, rec.id)) ?? rec;
+    await releaseNetwork(engine, rec.id);
+    return after;
   }
   return rec;
 }

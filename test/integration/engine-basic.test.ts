@@ -1,11 +1,22 @@
 // The berth engine end to end (as root): run, exit codes, detach + logs, exec, stop, kill,
 // restart policy, health, rm, ps filters, inspect, cp, diff, commit, volumes, mounts, limits, bad input.
+// Containers run with --network none where networking does not matter (fast, and no default
+// bridge on the host); engine-network.test.ts covers the networks.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BerthCli, resources, rootPrivileged, until } from '../helpers/engine-cli.js';
+
+/** dispose() keeps a base dir with a mount in it: the shared mount of --network none's namespaces goes first. */
+function disposeAll(cli: BerthCli): void {
+  cli.dispose();
+  const nsDir = join(cli.runRoot, 'netns');
+  while (spawnSync('mountpoint', ['-q', nsDir]).status === 0) spawnSync('umount', ['--lazy', nsDir]);
+  rmSync(cli.base, { recursive: true, force: true });
+}
 
 const skip = !rootPrivileged() && 'needs root';
 
@@ -14,38 +25,38 @@ describe('berth engine', { skip, concurrency: false }, () => {
   const host = mkdtempSync(join(tmpdir(), 'berth-engine-host-'));
 
   before(() => {
-    cli.ok(['run', '--rm', 'busybox', 'true']); // imports the image once
+    cli.ok(['run', '--network', 'none', '--rm', 'busybox', 'true']); // imports the image once
   });
   after(() => {
-    cli.dispose();
+    disposeAll(cli);
     rmSync(host, { recursive: true, force: true });
   });
 
   it('run --rm echo prints and leaves nothing', () => {
-    const r = cli.run(['run', '--rm', 'busybox', 'echo', 'hello world']);
+    const r = cli.run(['run', '--network', 'none', '--rm', 'busybox', 'echo', 'hello world']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'hello world\n');
     assert.equal(cli.ok(['ps', '-aq']), '');
   });
 
   it('exit codes: 0, 3, 125, 126, 127', () => {
-    assert.equal(cli.run(['run', '--rm', 'busybox', 'true']).status, 0);
-    assert.equal(cli.run(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3']).status, 3);
-    const bad = cli.run(['run', '--rm', '--memory', '12x', 'busybox', 'true']);
+    assert.equal(cli.run(['run', '--network', 'none', '--rm', 'busybox', 'true']).status, 0);
+    assert.equal(cli.run(['run', '--network', 'none', '--rm', 'busybox', 'sh', '-c', 'exit 3']).status, 3);
+    const bad = cli.run(['run', '--network', 'none', '--rm', '--memory', '12x', 'busybox', 'true']);
     assert.equal(bad.status, 125);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
     assert.match(bad.stderr, /--memory/);
-    const nf = cli.run(['run', '--rm', 'busybox', 'nosuchcommand']);
+    const nf = cli.run(['run', '--network', 'none', '--rm', 'busybox', 'nosuchcommand']);
     assert.equal(nf.status, 127, nf.stderr);
     assert.match(nf.stderr, /not found/);
     // A directory cannot be executed: 126 (runc and berth-runtime both refuse it).
-    const pd = cli.run(['run', '--rm', '--runtime', 'runc', 'busybox', '/etc']);
+    const pd = cli.run(['run', '--network', 'none', '--rm', '--runtime', 'runc', 'busybox', '/etc']);
     assert.equal(pd.status, 126, pd.stderr);
     assert.equal(cli.ok(['ps', '-aq']), '');
   });
 
   it('-d, logs, logs -f, --tail, -t', async () => {
-    const id = cli.ok(['run', '-d', '--name', 'logger', 'busybox', 'sh', '-c', 'echo one; echo two >&2; sleep 0.5; echo three']);
+    const id = cli.ok(['run', '--network', 'none', '-d', '--name', 'logger', 'busybox', 'sh', '-c', 'echo one; echo two >&2; sleep 0.5; echo three']);
     assert.match(id, /^[0-9a-f]{64}$/);
     const f = cli.run(['logs', '-f', 'logger']);
     assert.equal(f.stdout, 'one\nthree\n');
@@ -57,7 +68,7 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('exec, exec -u -w -e, exit status and not found', () => {
-    cli.ok(['run', '-d', '--name', 'ex', 'busybox', 'sleep', '60']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'ex', 'busybox', 'sleep', '60']);
     assert.equal(cli.ok(['exec', 'ex', 'echo', 'hi']), 'hi');
     assert.equal(cli.ok(['exec', '-u', 'nobody', '-w', '/tmp', '-e', 'A=b', 'ex', 'sh', '-c', 'echo $(id -u) $(pwd) $A']), '65534 /tmp b');
     assert.equal(cli.run(['exec', 'ex', 'sh', '-c', 'exit 5']).status, 5);
@@ -66,12 +77,12 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('stop sends the stop signal (a trap) and then SIGKILL after -t', () => {
-    cli.ok(['run', '-d', '--name', 'trap', 'busybox', 'sh', '-c', 'trap "echo bye; exit 7" TERM; while :; do sleep 0.1; done']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'trap', 'busybox', 'sh', '-c', 'trap "echo bye; exit 7" TERM; while :; do sleep 0.1; done']);
     cli.ok(['stop', '-t', '5', 'trap']);
     assert.equal(cli.inspect('trap').State.ExitCode, 7);
     assert.match(cli.ok(['logs', 'trap']), /bye/);
     // A process that ignores SIGTERM is killed after the timeout.
-    cli.ok(['run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']);
     const t0 = Date.now();
     cli.ok(['stop', '-t', '1', 'stubborn']);
     assert.ok(Date.now() - t0 >= 1000);
@@ -80,7 +91,7 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('kill -s delivers the signal', () => {
-    cli.ok(['run', '-d', '--name', 'k', 'busybox', 'sh', '-c', 'trap "echo usr1; exit 0" USR1; while :; do sleep 0.1; done']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'k', 'busybox', 'sh', '-c', 'trap "echo usr1; exit 0" USR1; while :; do sleep 0.1; done']);
     cli.ok(['kill', '-s', 'USR1', 'k']);
     assert.equal(cli.ok(['wait', 'k']), '0');
     assert.match(cli.ok(['logs', 'k']), /usr1/);
@@ -88,7 +99,7 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('restart policy on-failure:2 counts restarts, then stays exited', async () => {
-    cli.ok(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo run; exit 1']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo run; exit 1']);
     await until(() => {
       const s = cli.inspect('flaky');
       return s.RestartCount === 2 && s.State.Status === 'exited';
@@ -102,8 +113,8 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('healthcheck: healthy and unhealthy, with a log', async () => {
-    cli.ok(['run', '-d', '--name', 'hc-ok', '--health-cmd', 'true', '--health-interval', '300ms', 'busybox', 'sleep', '60']);
-    cli.ok(['run', '-d', '--name', 'hc-bad', '--health-cmd', 'echo failing; exit 1', '--health-interval', '300ms', '--health-retries', '2', 'busybox', 'sleep', '60']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'hc-ok', '--health-cmd', 'true', '--health-interval', '300ms', 'busybox', 'sleep', '60']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'hc-bad', '--health-cmd', 'echo failing; exit 1', '--health-interval', '300ms', '--health-retries', '2', 'busybox', 'sleep', '60']);
     await until(() => cli.inspect('hc-ok').State.Health?.Status === 'healthy', 15_000, 200);
     await until(() => cli.inspect('hc-bad').State.Health?.Status === 'unhealthy', 15_000, 200);
     const h = cli.inspect('hc-bad').State.Health;
@@ -115,8 +126,8 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('ps filters, -q and --format json; inspect shape', () => {
-    const a = cli.ok(['run', '-d', '--name', 'pa', '-l', 'tier=web', 'busybox', 'sleep', '60']);
-    cli.ok(['run', '--name', 'pb', 'busybox', 'true']);
+    const a = cli.ok(['run', '--network', 'none', '-d', '--name', 'pa', '-l', 'tier=web', 'busybox', 'sleep', '60']);
+    cli.ok(['run', '--network', 'none', '--name', 'pb', 'busybox', 'true']);
     assert.equal(cli.ok(['ps', '-q']), a.slice(0, 12));
     assert.equal(cli.ok(['ps', '-aq', '--filter', 'status=exited']).split('\n').length, 1);
     assert.equal(cli.ok(['ps', '-aq', '--filter', 'label=tier=web']), a.slice(0, 12));
@@ -146,7 +157,7 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('cp both ways, symlinks resolved inside the container', () => {
-    cli.ok(['run', '-d', '--name', 'cpc', 'busybox', 'sh', '-c', 'mkdir -p /data && echo inside > /data/f && ln -s / /data/root && ln -s /etc /data/etc && sleep 60']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'cpc', 'busybox', 'sh', '-c', 'mkdir -p /data && echo inside > /data/f && ln -s / /data/root && ln -s /etc /data/etc && sleep 60']);
     writeFileSync(join(host, 'in.txt'), 'from host\n');
     cli.ok(['exec', 'cpc', 'true']);
     cli.ok(['cp', join(host, 'in.txt'), 'cpc:/data/in.txt']);
@@ -164,26 +175,26 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('diff, then commit and run the committed image', () => {
-    cli.ok(['run', '--name', 'dc', 'busybox', 'sh', '-c', 'echo x > /newfile && rm /bin/vi && echo y >> /etc/passwd']);
+    cli.ok(['run', '--network', 'none', '--name', 'dc', 'busybox', 'sh', '-c', 'echo x > /newfile && rm /bin/vi && echo y >> /etc/passwd']);
     const d = cli.ok(['diff', 'dc']).split('\n');
     assert.ok(d.includes('A /newfile'), d.join(','));
     assert.ok(d.includes('D /bin/vi'), d.join(','));
     assert.ok(d.includes('C /etc/passwd'), d.join(','));
     cli.ok(['commit', 'dc', 'committed:v1']);
-    assert.equal(cli.ok(['run', '--rm', 'committed:v1', 'cat', '/newfile']), 'x');
-    assert.equal(cli.run(['run', '--rm', 'committed:v1', 'ls', '/bin/vi']).status, 1);
+    assert.equal(cli.ok(['run', '--network', 'none', '--rm', 'committed:v1', 'cat', '/newfile']), 'x');
+    assert.equal(cli.run(['run', '--network', 'none', '--rm', 'committed:v1', 'ls', '/bin/vi']).status, 1);
     cli.ok(['rm', 'dc']);
   });
 
   it('volumes: named, anonymous, bind, :ro, and rm -v', () => {
     cli.ok(['volume', 'create', 'vol1']);
-    cli.ok(['run', '--rm', '-v', 'vol1:/v', 'busybox', 'sh', '-c', 'echo persisted > /v/f']);
-    assert.equal(cli.ok(['run', '--rm', '-v', 'vol1:/v:ro', 'busybox', 'cat', '/v/f']), 'persisted');
-    assert.notEqual(cli.run(['run', '--rm', '-v', 'vol1:/v:ro', 'busybox', 'sh', '-c', 'echo no > /v/g']).status, 0);
+    cli.ok(['run', '--network', 'none', '--rm', '-v', 'vol1:/v', 'busybox', 'sh', '-c', 'echo persisted > /v/f']);
+    assert.equal(cli.ok(['run', '--network', 'none', '--rm', '-v', 'vol1:/v:ro', 'busybox', 'cat', '/v/f']), 'persisted');
+    assert.notEqual(cli.run(['run', '--network', 'none', '--rm', '-v', 'vol1:/v:ro', 'busybox', 'sh', '-c', 'echo no > /v/g']).status, 0);
     mkdirSync(join(host, 'bind'), { recursive: true });
-    cli.ok(['run', '--rm', '-v', `${join(host, 'bind')}:/b`, 'busybox', 'sh', '-c', 'echo bound > /b/f']);
+    cli.ok(['run', '--network', 'none', '--rm', '-v', `${join(host, 'bind')}:/b`, 'busybox', 'sh', '-c', 'echo bound > /b/f']);
     assert.equal(readFileSync(join(host, 'bind', 'f'), 'utf8'), 'bound\n');
-    const id = cli.ok(['create', '-v', '/anon', 'busybox', 'true']);
+    const id = cli.ok(['create', '--network', 'none', '-v', '/anon', 'busybox', 'true']);
     const anon = cli.inspect(id).Mounts.find((m: { Destination: string }) => m.Destination === '/anon');
     assert.equal(anon.Type, 'volume');
     assert.ok(cli.ok(['volume', 'ls', '-q']).includes(anon.Name));
@@ -198,17 +209,17 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('--read-only, --tmpfs, -u, -w, -e, --env-file, --hostname', () => {
-    assert.notEqual(cli.run(['run', '--rm', '--read-only', 'busybox', 'touch', '/x']).status, 0);
-    assert.equal(cli.ok(['run', '--rm', '--read-only', '--tmpfs', '/scratch', 'busybox', 'sh', '-c', 'touch /scratch/x && grep " /scratch " /proc/mounts | cut -d" " -f3']), 'tmpfs');
-    assert.equal(cli.ok(['run', '--rm', '-u', '1000:1000', '-w', '/tmp/wd', 'busybox', 'sh', '-c', 'echo $(id -u):$(id -g) $(pwd)']), '1000:1000 /tmp/wd');
+    assert.notEqual(cli.run(['run', '--network', 'none', '--rm', '--read-only', 'busybox', 'touch', '/x']).status, 0);
+    assert.equal(cli.ok(['run', '--network', 'none', '--rm', '--read-only', '--tmpfs', '/scratch', 'busybox', 'sh', '-c', 'touch /scratch/x && grep " /scratch " /proc/mounts | cut -d" " -f3']), 'tmpfs');
+    assert.equal(cli.ok(['run', '--network', 'none', '--rm', '-u', '1000:1000', '-w', '/tmp/wd', 'busybox', 'sh', '-c', 'echo $(id -u):$(id -g) $(pwd)']), '1000:1000 /tmp/wd');
     writeFileSync(join(host, 'env'), '# comment\nFROM_FILE=1\n\nOTHER=two words\n');
-    assert.equal(cli.ok(['run', '--rm', '--env-file', join(host, 'env'), '-e', 'X=y', 'busybox', 'sh', '-c', 'echo $FROM_FILE $OTHER $X']), '1 two words y');
-    assert.equal(cli.ok(['run', '--rm', '-h', 'myhost', 'busybox', 'hostname']), 'myhost');
+    assert.equal(cli.ok(['run', '--network', 'none', '--rm', '--env-file', join(host, 'env'), '-e', 'X=y', 'busybox', 'sh', '-c', 'echo $FROM_FILE $OTHER $X']), '1 two words y');
+    assert.equal(cli.ok(['run', '--network', 'none', '--rm', '-h', 'myhost', 'busybox', 'hostname']), 'myhost');
     assert.equal(cli.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ls /sys/class/net']), 'lo');
   });
 
   it('--memory and --pids-limit reach the cgroup; --cpus sets the quota', () => {
-    const id = cli.ok(['run', '-d', '--memory', '64m', '--pids-limit', '50', '--cpus', '1.5', 'busybox', 'sleep', '60']);
+    const id = cli.ok(['run', '--network', 'none', '-d', '--memory', '64m', '--pids-limit', '50', '--cpus', '1.5', 'busybox', 'sleep', '60']);
     const cg = (ctl: string, file: string): string => readFileSync(`/sys/fs/cgroup/${ctl}/berth/${id}/${file}`, 'utf8').trim();
     assert.equal(cg('memory', 'memory.limit_in_bytes'), String(64 * 1024 * 1024));
     assert.equal(cg('pids', 'pids.max'), '50');
@@ -219,15 +230,15 @@ describe('berth engine', { skip, concurrency: false }, () => {
 
   it('bad input: one line, exit 125, nothing left behind', () => {
     const before = resources(cli);
-    cli.ok(['run', '-d', '--name', 'taken', 'busybox', 'sleep', '60']);
+    cli.ok(['run', '--network', 'none', '-d', '--name', 'taken', 'busybox', 'sleep', '60']);
     const cases: string[][] = [
-      ['run', '--rm', 'nosuchimage', 'true'],
-      ['run', '--rm', '--memory', '12x', 'busybox', 'true'],
-      ['run', '--rm', '--name', 'taken', 'busybox', 'true'],
-      ['run', '--rm', '-v', '/nonexistent/source:/x', 'busybox', 'true'],
+      ['run', '--network', 'none', '--rm', 'nosuchimage', 'true'],
+      ['run', '--network', 'none', '--rm', '--memory', '12x', 'busybox', 'true'],
+      ['run', '--network', 'none', '--rm', '--name', 'taken', 'busybox', 'true'],
+      ['run', '--network', 'none', '--rm', '-v', '/nonexistent/source:/x', 'busybox', 'true'],
       ['stop', 'nosuchcontainer'],
       ['rm', 'nosuchcontainer'],
-      ['run', '--restart', 'sometimes', 'busybox', 'true'],
+      ['run', '--network', 'none', '--restart', 'sometimes', 'busybox', 'true'],
     ];
     for (const c of cases) {
       const r = cli.run(c);
@@ -240,7 +251,7 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('a container whose monitor was killed is exited (255) and removable', async () => {
-    const id = cli.ok(['run', '-d', 'busybox', 'sleep', '60']);
+    const id = cli.ok(['run', '--network', 'none', '-d', 'busybox', 'sleep', '60']);
     const i = cli.inspect(id);
     const monitorPid = Number(readFileSync('/proc/' + i.State.Pid + '/stat', 'utf8').split(') ')[1]!.split(' ')[1]);
     process.kill(monitorPid, 'SIGKILL');
@@ -254,15 +265,15 @@ describe('berth engine', { skip, concurrency: false }, () => {
   });
 
   it('--runtime runc runs a container', () => {
-    assert.equal(cli.ok(['run', '--rm', '--runtime', 'runc', 'busybox', 'echo', 'via runc']), 'via runc');
-    const id = cli.ok(['run', '-d', '--runtime', 'runc', 'busybox', 'sleep', '60']);
+    assert.equal(cli.ok(['run', '--network', 'none', '--rm', '--runtime', 'runc', 'busybox', 'echo', 'via runc']), 'via runc');
+    const id = cli.ok(['run', '--network', 'none', '-d', '--runtime', 'runc', 'busybox', 'sleep', '60']);
     assert.equal(cli.ok(['exec', id, 'echo', 'exec runc']), 'exec runc');
     cli.ok(['rm', '-f', id]);
   });
 
   it('start --all-restartable brings back restart=always containers', () => {
-    const id = cli.ok(['create', '--restart', 'always', 'busybox', 'sleep', '60']);
-    const other = cli.ok(['create', 'busybox', 'sleep', '60']);
+    const id = cli.ok(['create', '--network', 'none', '--restart', 'always', 'busybox', 'sleep', '60']);
+    const other = cli.ok(['create', '--network', 'none', 'busybox', 'sleep', '60']);
     assert.equal(cli.ok(['start', '--all-restartable']), id);
     assert.equal(cli.inspect(id).State.Running, true);
     assert.equal(cli.inspect(other).State.Running, false);

@@ -180,13 +180,17 @@ export const systemPrune: BerthCommand = {
   summary: 'remove stopped containers (and with --volumes unused anonymous volumes)',
   usage: '[-f] [--volumes]',
   flags: { force: { kind: 'bool', short: 'f' }, volumes: { kind: 'bool' }, all: { kind: 'bool', short: 'a' } },
-  differences: 'images are pruned by `berth image prune` (the image store); networks do not exist yet.',
+  differences: 'images are pruned by `berth image prune` (the image store).',
   async run(g, p) {
     confirmFlag(p);
     const engine = await openEngine(g);
     const { pruneContainers } = await import('../../../engine/remove.js');
     const ids = await pruneContainers(engine);
     write(`Deleted Containers:\n${ids.map((i) => `${i}\n`).join('')}`);
+    const net = await import('../../../engine/network.js');
+    await net.reconcileContainerNetworks(engine, { always: true });
+    const nets = await net.pruneUnusedNetworks(engine);
+    if (nets.length > 0) write(`Deleted Networks:\n${nets.map((n) => `${n}\n`).join('')}`);
     if (p.flags.volumes === true) {
       const { listVolumes, volumesInUse, removeVolume } = await import('../../../engine/volumes.js');
       const used = volumesInUse(engine.db);

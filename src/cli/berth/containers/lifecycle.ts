@@ -39,8 +39,11 @@ async function runForeground(engine: Engine, id: string, opts: { tty: boolean; s
 }
 
 /** A failed start: 126/127 as docker, the container removed first when --rm. */
-async function launchFailed(g: Parameters<BerthCommand['run']>[0], engine: Engine, id: string, autoRemove: boolean, e: unknown): Promise<number> {
-  if (autoRemove) {
+async function launchFailed(g: Parameters<BerthCommand['run']>[0], engine: Engine, id: string, autoRemove: boolean, e: unknown, madeHere = false): Promise<number> {
+  // A network that could not be set up (a host port taken): `run` leaves nothing behind, so the
+  // same command can be retried with another port.
+  const network = e instanceof BerthError && e.code === 'BERTH_ENETWORK';
+  if (autoRemove || (madeHere && network)) {
     const { removeContainer } = await import('../../../engine/remove.js');
     await removeContainer(engine, id, { force: true, volumes: true }).catch(() => undefined);
   }
@@ -66,7 +69,7 @@ export const run: BerthCommand = {
       try {
         await startContainer(engine, rec.id);
       } catch (e) {
-        return launchFailed(g, engine, rec.id, req.autoRemove, e);
+        return launchFailed(g, engine, rec.id, req.autoRemove, e, true);
       }
       process.stdout.write(`${rec.id}\n`);
       return 0;
@@ -74,7 +77,7 @@ export const run: BerthCommand = {
     try {
       return await runForeground(engine, rec.id, { tty: req.tty, stdin: req.openStdin, autoRemove: req.autoRemove, sigProxy: p.flags['sig-proxy'] !== false });
     } catch (e) {
-      return launchFailed(g, engine, rec.id, req.autoRemove, e);
+      return launchFailed(g, engine, rec.id, req.autoRemove, e, true);
     }
   },
 };

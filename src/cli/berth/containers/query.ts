@@ -48,7 +48,7 @@ export interface PsRow {
   Networks: string;
 }
 
-export function psRows(recs: Rec[], noTrunc: boolean): PsRow[] {
+export function psRows(recs: Rec[], noTrunc: boolean, ports: (r: Rec) => string = () => ''): PsRow[] {
   const now = Date.now();
   return recs.map((r) => ({
     ID: noTrunc ? r.id : r.id.slice(0, 12),
@@ -60,11 +60,17 @@ export function psRows(recs: Rec[], noTrunc: boolean): PsRow[] {
     State: r.state === 'creating' || r.state === 'starting' ? 'created' : r.state,
     Names: r.name,
     Labels: Object.entries({ ...r.config.resolved.imageLabels, ...r.config.request.labels }).map(([k, v]) => `${k}=${v}`).join(','),
-    Ports: '',
+    Ports: ports(r),
     Mounts: r.config.request.mounts.map((m) => m.source || m.target).join(','),
     Size: '',
-    Networks: r.config.request.network === 'default' ? 'bridge' : r.config.request.network,
+    Networks: networkNames(r),
   }));
+}
+
+function networkNames(r: Rec): string {
+  const req = r.config.request;
+  if (req.endpoints !== undefined && req.endpoints.length > 0) return req.endpoints.map((e) => (e.name === 'default' || e.name === 'bridge' ? 'berth' : e.name)).join(',');
+  return req.network === 'default' ? 'berth' : req.network;
 }
 
 export const ps: BerthCommand = {
@@ -86,12 +92,16 @@ export const ps: BerthCommand = {
     const last = p.flags.latest === true ? 1 : (p.flags.last as number | undefined);
     let recs = await listContainers(engine, { all: p.flags.all === true || last !== undefined, filters: p.flags.filter as string[] });
     if (last !== undefined && last >= 0) recs = recs.slice(0, last);
+    const net = await import('../../../engine/network.js');
+    // Leftovers of containers whose records are gone (berth killed during rm): ps is where a user
+    // looks, so it is where they are cleaned. A failure here must not hide the list.
+    await net.reconcileContainerNetworks(engine).catch(() => undefined);
     const noTrunc = p.flags['no-trunc'] === true;
     if (p.flags.quiet === true) {
       write(recs.map((r) => `${noTrunc ? r.id : r.id.slice(0, 12)}\n`).join(''));
       return 0;
     }
-    printItems(psRows(recs, noTrunc), parseFormat(p.flags.format as string | undefined), (rows) => [
+    printItems(psRows(recs, noTrunc, (r) => net.psPorts(engine, r)), parseFormat(p.flags.format as string | undefined), (rows) => [
       ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
       ...rows.map((r) => [r.ID, r.Image, `"${r.Command}"`, r.RunningFor, r.Status, r.Ports, r.Names]),
     ]);
@@ -221,13 +231,22 @@ export const port: BerthCommand = {
   summary: 'list port mappings of a container',
   usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
   flags: {},
-  differences: 'berth has no port publishing yet (the networking issue), so the list is always empty.',
   async run(g, p) {
-    const [ref] = atLeast(p, 1, 'port');
+    const [ref, want] = atLeast(p, 1, 'port');
     const engine = await openEngine(g);
     const { lookup } = await import('../../../engine/state.js');
-    await lookup(engine, ref!);
-    if (p.positionals[1] !== undefined) throw new BerthError('BERTH_ENOTFOUND', `no public port '${p.positionals[1]}' published for ${ref}`);
+    const { containerPorts } = await import('../../../engine/network.js');
+    const rec = await lookup(engine, ref!);
+    const up = rec.state === 'running' || rec.state === 'paused';
+    let ports = up ? containerPorts(engine, rec.id) : [];
+    if (want !== undefined) {
+      const [num, proto = 'tcp'] = want.split('/');
+      ports = ports.filter((m) => String(m.containerPort) === num && m.protocol === proto);
+      if (ports.length === 0) throw new BerthError('BERTH_ENOTFOUND', `no public port '${want}' published for ${ref}`);
+      write(ports.map((m) => `${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`).join(''));
+      return 0;
+    }
+    write(ports.map((m) => `${m.containerPort}/${m.protocol} -> ${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`).join(''));
     return 0;
   },
 };

@@ -8,6 +8,11 @@ import {
   parseTmpfsFlag, parseUlimit, parseVolumeFlag, readEnvFile,
 } from '../../../engine/parse.js';
 import { readFileSync } from 'node:fs';
+import { parsePublish } from '../../../network/ports.js';
+import { parseNetworkBandwidth } from '../../../network/bandwidth.js';
+import { parseAddHost } from '../../../network/container-files.js';
+import { isIP } from 'node:net';
+import type { EndpointRequest, PublishSpec } from '../../../engine/config.js';
 
 export const CREATE_FLAGS: FlagSpecs = {
   name: { kind: 'string' },
@@ -52,9 +57,21 @@ export const CREATE_FLAGS: FlagSpecs = {
   'health-timeout': { kind: 'string' },
   'health-start-period': { kind: 'string' },
   'no-healthcheck': { kind: 'bool' },
-  network: { kind: 'string', default: 'default' },
-  net: { kind: 'string' },
+  network: { kind: 'strings' },
+  net: { kind: 'strings' },
   publish: { kind: 'strings', short: 'p' },
+  'publish-all': { kind: 'bool', short: 'P' },
+  expose: { kind: 'strings' },
+  ip: { kind: 'string' },
+  dns: { kind: 'strings' },
+  'dns-search': { kind: 'strings' },
+  'dns-option': { kind: 'strings' },
+  'dns-opt': { kind: 'strings' },
+  'add-host': { kind: 'strings' },
+  'network-alias': { kind: 'strings' },
+  'net-alias': { kind: 'strings' },
+  'mac-address': { kind: 'string' },
+  'network-bandwidth': { kind: 'string' },
   runtime: { kind: 'string' },
   'log-opt': { kind: 'strings' },
   'log-driver': { kind: 'string' },
@@ -67,8 +84,9 @@ export const RUN_FLAGS: FlagSpecs = {
   'sig-proxy': { kind: 'bool', default: true },
 };
 
-export const RUN_DIFFERENCES = `--network takes none, host, or bridge/default, which for now is a new network namespace
-with only the loopback interface (the networking issue adds bridges, -p and DNS). -p is refused until then.
+export const RUN_DIFFERENCES = `--network bridge (the default) joins berth's default network "berth"; user networks, none, host and
+container:NAME work as docker's; several --network flags join several networks. Networks are IPv4 only.
+--network-bandwidth ingress=RATE,egress=RATE limits the container's traffic (tc units: 10mbit, 1gbit).
 --init runs the process under catatonit or tini-static, bound at /dev/init (install either package).
 --userns takes only "host". --log-driver takes only json-file. Restart policies and healthchecks work
 without a daemon: the per-container monitor carries them out.`;
@@ -77,11 +95,71 @@ const str = (p: Parsed, k: string): string | undefined => p.flags[k] as string |
 const strs = (p: Parsed, k: string): string[] => (p.flags[k] as string[] | undefined) ?? [];
 const int = (p: Parsed, k: string): number | undefined => p.flags[k] as number | undefined;
 
-function network(p: Parsed): NetworkMode {
-  const v = str(p, 'net') ?? str(p, 'network') ?? 'default';
-  if (v === 'none' || v === 'host') return v;
-  if (v === 'default' || v === 'bridge') return 'default';
-  throw new BerthError('BERTH_EUNSUPPORTED', `--network ${v}: only none, host and bridge (an isolated namespace with loopback) are supported yet`);
+/** docker's long form: --network name=NET,alias=A,ip=IP,mac-address=MAC. */
+function endpointOf(v: string): EndpointRequest {
+  if (!v.includes('=')) return { name: v };
+  const e: EndpointRequest = { name: '' };
+  for (const part of v.split(',')) {
+    const eq = part.indexOf('=');
+    const k = part.slice(0, eq);
+    const val = part.slice(eq + 1);
+    if (k === 'name') e.name = val;
+    else if (k === 'alias') (e.aliases ??= []).push(val);
+    else if (k === 'ip') e.ip = val;
+    else if (k === 'mac-address') e.mac = val;
+    else throw new BerthError('BERTH_EINVAL', `invalid --network ${v}: unknown key "${k}" (want name, alias, ip, mac-address)`);
+  }
+  if (e.name === '') throw new BerthError('BERTH_EINVAL', `invalid --network ${v}: name is required`);
+  return e;
+}
+
+/** --network (repeatable) with --network-alias, --ip and --mac-address applied to the first one. */
+function network(p: Parsed): { mode: NetworkMode; endpoints: EndpointRequest[] } {
+  const given = [...strs(p, 'network'), ...strs(p, 'net')];
+  const eps = (given.length > 0 ? given : ['default']).map(endpointOf).map((e) => (e.name === 'bridge' ? { ...e, name: 'default' } : e));
+  const first = eps[0]!;
+  const aliases = [...strs(p, 'network-alias'), ...strs(p, 'net-alias')];
+  if (aliases.length > 0) first.aliases = [...(first.aliases ?? []), ...aliases];
+  const ip = str(p, 'ip');
+  if (ip !== undefined) {
+    if (isIP(ip) !== 4) throw new BerthError('BERTH_EINVAL', `invalid --ip "${ip}": not an IPv4 address`);
+    first.ip = ip;
+  }
+  const mac = str(p, 'mac-address');
+  if (mac !== undefined) {
+    if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac)) throw new BerthError('BERTH_EINVAL', `invalid --mac-address "${mac}"`);
+    first.mac = mac.toLowerCase();
+  }
+  const special = eps.filter((e) => e.name === 'none' || e.name === 'host' || e.name.startsWith('container:'));
+  if (special.length > 0 && eps.length > 1) {
+    throw new BerthError('BERTH_EINVAL', 'conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+  }
+  if (special.length > 0) {
+    const { name, ...rest } = first;
+    return { mode: name, endpoints: Object.keys(rest).length > 0 ? [first] : [] };
+  }
+  return { mode: first.name, endpoints: eps };
+}
+
+function publishFlags(p: Parsed): PublishSpec[] {
+  const out: PublishSpec[] = [];
+  for (const v of strs(p, 'publish')) {
+    for (const s of parsePublish(v)) out.push({ ...s, protocol: s.protocol as 'tcp' | 'udp' });
+  }
+  return out;
+}
+
+function exposeFlags(p: Parsed): string[] {
+  const out: string[] = [];
+  for (const v of strs(p, 'expose')) {
+    const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/.exec(v.trim());
+    if (m === null) throw new BerthError('BERTH_EINVAL', `invalid --expose "${v}": want PORT[-PORT][/tcp|udp]`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (a < 1 || b > 65535 || b < a) throw new BerthError('BERTH_EINVAL', `invalid --expose "${v}": ports are 1-65535`);
+    for (let n = a; n <= b; n++) out.push(`${n}/${m[3] ?? 'tcp'}`);
+  }
+  return out;
 }
 
 function health(p: Parsed): HealthConfig | undefined {
@@ -109,7 +187,6 @@ export function toCreateRequest(p: Parsed): CreateRequest {
   if (image === undefined || image === '') throw new BerthError('BERTH_EINVAL', 'an image is required: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const req = defaultRequest(image);
   req.cmd = cmd;
-  if (strs(p, 'publish').length > 0) throw new BerthError('BERTH_EUNSUPPORTED', '-p/--publish needs container networking, which is not in berth yet (use --network host)');
   const name = str(p, 'name');
   if (name !== undefined) req.name = name;
   req.openStdin = p.flags.interactive === true;
@@ -186,7 +263,32 @@ export function toCreateRequest(p: Parsed): CreateRequest {
   if (req.autoRemove && req.restart.name !== 'no') throw new BerthError('BERTH_EINVAL', 'conflicting options: --restart and --rm');
   const hc = health(p);
   if (hc !== undefined) req.healthcheck = hc;
-  req.network = network(p);
+  const net = network(p);
+  req.network = net.mode;
+  if (net.endpoints.length > 0) req.endpoints = net.endpoints;
+  const publish = publishFlags(p);
+  if (req.network === 'host' && (publish.length > 0 || p.flags['publish-all'] === true)) {
+    // docker's behaviour: the container uses the host's ports directly.
+    process.stderr.write('WARNING: Published ports are discarded when using host network mode\n');
+  } else {
+    if (publish.length > 0) req.publish = publish;
+    if (p.flags['publish-all'] === true) req.publishAll = true;
+  }
+  const expose = exposeFlags(p);
+  if (expose.length > 0) req.expose = expose;
+  const dns = strs(p, 'dns');
+  for (const d of dns) if (isIP(d) === 0) throw new BerthError('BERTH_EINVAL', `invalid --dns "${d}": not an IP address`);
+  if (dns.length > 0) req.dns = dns;
+  const search = strs(p, 'dns-search');
+  if (search.length > 0) req.dnsSearch = search.filter((x) => x !== '.');
+  const dopts = [...strs(p, 'dns-option'), ...strs(p, 'dns-opt')];
+  if (dopts.length > 0) req.dnsOptions = dopts;
+  const hosts = strs(p, 'add-host');
+  // Checked now (host-gateway is resolved at start, against the container's first network).
+  for (const h of hosts) parseAddHost(h, '127.0.0.1');
+  if (hosts.length > 0) req.addHosts = hosts;
+  const bw = str(p, 'network-bandwidth');
+  if (bw !== undefined) req.bandwidth = parseNetworkBandwidth(bw);
   const rt = str(p, 'runtime');
   if (rt !== undefined) req.runtime = rt;
   const ld = str(p, 'log-driver');

@@ -164,6 +164,21 @@ export function lookupContainer(g: GlobalOptions, ref: string): { id: string; na
   }
 }
 
+type EngineRef = { engine: import('../../../engine/engine.js').Engine; rec: import('../../../engine/records.js').ContainerRecord };
+
+/** The engine's (reconciled) record of a container, when the engine knows it. */
+async function engineRecord(g: GlobalOptions, ref: string): Promise<EngineRef | undefined> {
+  const { Engine } = await import('../../../engine/engine.js');
+  const engine = Engine.open({ root: g.root, runRoot: g.runRoot });
+  try {
+    const { lookup } = await import('../../../engine/state.js');
+    return { engine, rec: await lookup(engine, ref) };
+  } catch (e) {
+    if (e instanceof BerthError && e.code === 'BERTH_ENOTFOUND') return undefined;
+    throw e;
+  }
+}
+
 export const connectCommand: BerthCommand = {
   summary: 'connect a running container to a network',
   usage: '[--alias NAME] [--ip IP] NETWORK CONTAINER',
@@ -172,8 +187,14 @@ export const connectCommand: BerthCommand = {
     const [net, ref] = p.positionals;
     if (!net || !ref || p.positionals.length > 2) throw new BerthError('BERTH_EINVAL', 'network connect needs NETWORK and CONTAINER');
     if (p.flags.ip6 !== undefined) throw new BerthError('BERTH_EUNSUPPORTED', 'IPv6 is not supported');
-    const c = lookupContainer(g, ref);
     const ip = str(p.flags.ip);
+    const rec = await engineRecord(g, ref);
+    if (rec !== undefined) {
+      const { connectContainer } = await import('../../../engine/network.js');
+      await connectContainer(rec.engine, rec.rec, { name: net, aliases: strs(p.flags.alias), ...(ip ? { ip } : {}) });
+      return 0;
+    }
+    const c = lookupContainer(g, ref);
     await connectNetwork({
       ...ctxOf(g), containerId: c.id, name: c.name, netnsPath: netnsPathOf(g.runRoot, c.id),
       network: { name: net, aliases: strs(p.flags.alias), ...(ip ? { ip } : {}) },
@@ -189,6 +210,12 @@ export const disconnectCommand: BerthCommand = {
   async run(g, p) {
     const [net, ref] = p.positionals;
     if (!net || !ref || p.positionals.length > 2) throw new BerthError('BERTH_EINVAL', 'network disconnect needs NETWORK and CONTAINER');
+    const rec = await engineRecord(g, ref);
+    if (rec !== undefined) {
+      const { disconnectContainer } = await import('../../../engine/network.js');
+      await disconnectContainer(rec.engine, rec.rec, net);
+      return 0;
+    }
     const c = lookupContainer(g, ref);
     await disconnectNetwork({ ...ctxOf(g), containerId: c.id, network: net });
     return 0;
