@@ -1,8 +1,13 @@
 #!/bin/bash
-# `make demo`: run a container with berth-runtime on the busybox root filesystem that `make build`
-# made from Debian's busybox-static (no internet needed).
+# `make demo`: berth's main job, a container, on the default busybox image that `make build` made
+# from Debian's busybox-static (no internet needed). Then the same with berth-runtime on a bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "+ berth run --rm busybox sh -c '...'"
+bin/berth run --rm --hostname berth-demo busybox \
+  sh -c 'echo "hello from a berth container: $(hostname), pid $$, $(id)"; echo "its network:"; ip -4 -br addr | sed "s/^/  /"; echo "its processes:"; ps'
+
 rootfs="$PWD/test/fixtures/out/busybox-rootfs"
 bundle=$(mktemp -d /tmp/berth-demo.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT
@@ -12,9 +17,9 @@ node -e '
   const [path, rootfs] = process.argv.slice(1);
   const spec = JSON.parse(fs.readFileSync(path, "utf8"));
   spec.root = { path: rootfs, readonly: true };
-  spec.hostname = "berth-demo";
+  spec.hostname = "berth-runtime-demo";
   spec.process.terminal = false;
-  spec.process.args = ["sh", "-c", "echo \"hello from a berth container: $(hostname), pid $$, $(id)\"; echo processes:; ps"];
+  spec.process.args = ["sh", "-c", "echo \"hello from berth-runtime: $(hostname), pid $$\""];
   fs.writeFileSync(path, JSON.stringify(spec, null, 2));
 ' "$bundle/config.json" "$rootfs"
 echo "+ berth-runtime run --bundle $bundle demo-$$"
