@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 echo "+ berth run --rm busybox sh -c '...'"
 bin/berth run --rm --hostname berth-demo busybox \
-  sh -c 'echo "hello from a berth container: $(hostname), pid $$, $(id)"; echo "its network:"; ip -4 -br addr | sed "s/^/  /"; echo "its processes:"; ps'
+  sh -c 'echo "hello from a berth container: $(hostname), pid $$, $(id)"; echo "its network:"; ip -4 -o addr | awk "{print \"  \" \$2, \$4}"; echo "its processes:"; ps'
 
 rootfs="$PWD/test/fixtures/out/busybox-rootfs"
 bundle=$(mktemp -d /tmp/berth-demo.XXXXXX)
