@@ -35,14 +35,22 @@ async function ensureChains(): Promise<void> {
   for (const c of [STAGE1, STAGE2]) await ipt(['-t', 'filter', '-N', c]); // fails harmlessly when it exists
   const dnat = ['-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'RETURN'];
   if ((await ipt(['-t', 'filter', '-C', STAGE1, ...dnat])).code !== 0) await ipt(['-t', 'filter', '-I', STAGE1, '1', ...dnat]);
-  if ((await ipt(['-t', 'filter', '-C', 'FORWARD', '-j', STAGE1])).code !== 0) await ipt(['-t', 'filter', '-I', 'FORWARD', '1', '-j', STAGE1]);
+  // Our jump must stay the first rule of FORWARD: the CNI firewall plugin inserts its own
+  // CNI-FORWARD (which accepts container traffic) at the top whenever a container is added.
+  const forward = await ipt(['-t', 'filter', '-S', 'FORWARD']);
+  const first = forward.stdout.split('\n').find((l) => l.startsWith('-A FORWARD'));
+  if (first?.trim() === `-A FORWARD -j ${STAGE1}`) return;
+  while ((await ipt(['-t', 'filter', '-D', 'FORWARD', '-j', STAGE1])).code === 0) {
+    // drop every lower copy before putting it back on top
+  }
+  await ipt(['-t', 'filter', '-I', 'FORWARD', '1', '-j', STAGE1]);
 }
 
-/** Install a network's isolation rules (idempotent; one cheap check when they are in place). */
+/** Install a network's isolation rules; idempotent, and called after every CNI ADD. */
 export async function ensureIsolation(n: Bridged): Promise<void> {
   const rules = rulesFor(n);
-  if ((await ipt(['-t', 'filter', '-C', rules[0]![0], ...rules[0]![1]])).code === 0) return;
   await ensureChains();
+  if ((await ipt(['-t', 'filter', '-C', rules[0]![0], ...rules[0]![1]])).code === 0) return;
   for (const [chain, args] of rules) {
     if ((await ipt(['-t', 'filter', '-C', chain, ...args])).code !== 0) await ipt(['-t', 'filter', '-A', chain, ...args]);
   }

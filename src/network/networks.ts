@@ -110,7 +110,10 @@ export async function ensureDefaultNetwork(ctx: NetworkContext): Promise<Network
   const have = getNetwork(db, DEFAULT_NETWORK);
   if (have) return have;
   try {
-    return await createNetwork(ctx, { name: DEFAULT_NETWORK, bridge: ctx.defaultBridge ?? DEFAULT_BRIDGE, dns: false });
+    // berth0 may already belong to another storage root (`--root`) on this host: sharing a bridge
+    // between two IPAM stores would hand out the same addresses twice, so take the next free name.
+    const bridge = ctx.defaultBridge ?? (linkExists(DEFAULT_BRIDGE) ? undefined : DEFAULT_BRIDGE);
+    return await createNetwork(ctx, { name: DEFAULT_NETWORK, ...(bridge ? { bridge } : {}), dns: false });
   } catch (e) {
     // Another berth process created it meanwhile.
     const now = getNetwork(db, DEFAULT_NETWORK);

@@ -40,7 +40,7 @@ CMD ["/srv/all.txt"]
 `;
 
 async function runImage(r: Roots, image: string, args: string[] = []): Promise<string> {
-  return ok(r.root, ['run', '--rm', image, ...args]);
+  return ok(r.root, ['run', '--rm', '--network', 'none', image, ...args]);
 }
 
 describe('berth build', { skip: isRoot ? false : 'needs root' }, () => {
