@@ -39,6 +39,7 @@ int parse_args(int argc, char **argv, struct config *cfg, char *err, size_t errl
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_max_files = 1;
 	cfg->sync_fd = -1;
+	cfg->helper_fd = -1;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -97,6 +98,13 @@ int parse_args(int argc, char **argv, struct config *cfg, char *err, size_t errl
 			if (parse_num(v, 0, INT_MAX, &num) < 0)
 				goto bad_value;
 			cfg->sync_fd = (int)num;
+		} else if (strcmp(a, "--exec-helper") == 0) {
+			cfg->exec_helper = v;
+		} else if (strcmp(a, "--helper-fd") == 0) {
+			/* fds 0-2 become the helper's stdio, so the helper fd cannot be one of them */
+			if (parse_num(v, 3, INT_MAX, &num) < 0)
+				goto bad_value;
+			cfg->helper_fd = (int)num;
 		} else {
 			fmt(err, errlen, "%s: unknown option", a);
 			return -1;
@@ -120,7 +128,6 @@ too_many:
 			{ "--log-path", cfg->log_path, 1 },
 			{ "--attach-socket", cfg->attach_socket, 1 },
 			{ "--exit-file", cfg->exit_file, 1 },
-			{ "--pid-file", cfg->pid_file, 1 },
 		};
 		size_t k;
 		for (k = 0; k < sizeof(req) / sizeof(req[0]); k++) {
@@ -140,6 +147,31 @@ too_many:
 	}
 	if (strlen(cfg->log_path) + 8 >= PATH_MAX || strlen(cfg->exit_file) + 8 >= PATH_MAX) {
 		fmt(err, errlen, "--log-path or --exit-file: path too long");
+		return -1;
+	}
+	/* In helper mode the caller writes the pid file itself, so it is optional there. */
+	if (cfg->pid_file == NULL && cfg->exec_helper == NULL) {
+		fmt(err, errlen, "--pid-file is required");
+		return -1;
+	}
+	if (cfg->pid_file != NULL && cfg->pid_file[0] != '/') {
+		fmt(err, errlen, "--pid-file must be an absolute path");
+		return -1;
+	}
+	if ((cfg->exec_helper != NULL) != (cfg->helper_fd >= 0)) {
+		fmt(err, errlen, "--exec-helper and --helper-fd go together");
+		return -1;
+	}
+	if (cfg->exec_helper != NULL && cfg->exec_helper[0] == '\0') {
+		fmt(err, errlen, "--exec-helper must not be empty");
+		return -1;
+	}
+	if (cfg->exec_helper != NULL && cfg->sync_fd < 0) {
+		fmt(err, errlen, "--exec-helper needs --sync-fd: the container's pid arrives on it");
+		return -1;
+	}
+	if (cfg->helper_fd >= 0 && cfg->helper_fd == cfg->sync_fd) {
+		fmt(err, errlen, "--helper-fd and --sync-fd must differ");
 		return -1;
 	}
 	if ((cfg->health_interval_ms != 0) != (cfg->health_command != NULL)) {

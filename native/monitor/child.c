@@ -1,5 +1,6 @@
-/* Children of the monitor: the runtime's `create`, the console socket it
- * sends the pty master on, reaping (the monitor is a subreaper and adopts the
+/* Children of the monitor: the runtime's `create` (or, in helper mode, the
+ * helper and the caller's pid line), the console socket the pty master
+ * arrives on, reaping (the monitor is a subreaper and adopts the
  * container init and anything orphaned below it), health checks, the exit
  * record and the exit command. */
 #include <errno.h>
@@ -350,4 +351,179 @@ void run_exit_command(const struct config *cfg)
 	if (pid > 0)
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
+}
+
+/* Takes "{"pid":N}" (what the TypeScript side writes, byte for byte); 0 if it is anything else. */
+static pid_t parse_pid_line(const char *line)
+{
+	static const char head[] = "{\"pid\":";
+	char *end;
+	long v;
+
+	if (strncmp(line, head, sizeof(head) - 1) != 0)
+		return 0;
+	v = strtol(line + sizeof(head) - 1, &end, 10);
+	return v > 0 && v <= 0x3fffffff && strcmp(end, "}") == 0 ? (pid_t)v : 0;
+}
+
+/* Reads what is available of the caller's line; 1 once it is complete, -1 at EOF or overflow. */
+static int read_line_step(int fd, char *buf, size_t len, size_t *used)
+{
+	ssize_t r = read(fd, buf + *used, len - 1 - *used);
+	char *nl;
+
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (r == 0)
+		return -1;
+	*used += (size_t)r;
+	buf[*used] = '\0';
+	nl = memchr(buf, '\n', *used);
+	if (nl != NULL) {
+		*nl = '\0';
+		return 1;
+	}
+	return *used + 1 >= len ? -1 : 0;
+}
+
+/* Is pid our child (alive, or reaped early)? It must be, or its exit would never reach us. */
+static int is_our_child(pid_t pid)
+{
+	siginfo_t si;
+	int i;
+
+	for (i = 0; i < early_n; i++)
+		if (early[i].pid == pid)
+			return 1;
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+/* A half-made container below us must not outlive a failed creation: nobody
+ * else may know it (the caller can die between the helper's READY and its
+ * line), and it would wait on its exec fifo forever. */
+static void kill_children(void)
+{
+	char path[64], buf[512];
+	char *p, *end;
+	ssize_t r;
+	int fd;
+
+	fmt(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return;
+	buf[r] = '\0';
+	for (p = buf; *p != '\0'; p = end) {
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (v > 0)
+			kill((pid_t)v, SIGKILL);
+	}
+}
+
+void run_helper(const struct config *cfg, int in, int out, int err, int err_read, struct create_result *res)
+{
+	const char *argv[] = { cfg->exec_helper, "3", NULL };
+	char console_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char line[128];
+	size_t used = 0;
+	int lfd = -1, conn = -1, status = 0, exited = 0, have_line = 0, sync_fd = cfg->sync_fd;
+	pid_t pid;
+
+	res->ok = 0;
+	res->container_pid = -1;
+	res->pty_master = -1;
+	res->error[0] = '\0';
+
+	if (cfg->terminal) {
+		fmt(console_path, sizeof(console_path), "%s.console", cfg->attach_socket);
+		lfd = console_listen(console_path);
+		if (lfd < 0) {
+			fmt(res->error, sizeof(res->error), "console socket %s: %s", console_path, err_text(errno));
+			close(cfg->helper_fd);
+			return;
+		}
+	}
+	pid = spawn_helper(cfg->exec_helper, argv, in, out, err, cfg->helper_fd);
+	/* Only the helper and the container may hold it now: their exit is the caller's EOF. */
+	close(cfg->helper_fd);
+	if (pid < 0) {
+		fmt(res->error, sizeof(res->error), "fork helper: %s", err_text(errno));
+		goto out;
+	}
+	set_nonblock(sync_fd);
+	while (!exited || !have_line) {
+		struct pollfd pfd[4] = {
+			{ sig_fd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { conn, POLLIN, 0 }, { have_line ? -1 : sync_fd, POLLIN, 0 },
+		};
+		int st;
+		pid_t w;
+
+		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
+			break;
+		if (lfd >= 0 && res->pty_master < 0 && (pfd[1].revents || pfd[2].revents))
+			console_step(lfd, &conn, &res->pty_master);
+		drain_signalfd();
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (w == pid) {
+				status = st;
+				exited = 1;
+			} else {
+				remember_early(w, st);
+			}
+		}
+		if (exited && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+			char last[900];
+			last_line(err_read, last, sizeof(last));
+			if (WIFSIGNALED(status))
+				fmt(res->error, sizeof(res->error), "helper killed by signal %d: %s", WTERMSIG(status), last);
+			else
+				fmt(res->error, sizeof(res->error), "helper exited with status %d: %s", WEXITSTATUS(status), last);
+			goto out;
+		}
+		if (!have_line && pfd[3].revents) {
+			int r = read_line_step(sync_fd, line, sizeof(line), &used);
+			if (r > 0) {
+				have_line = 1;
+				res->container_pid = parse_pid_line(line);
+			}
+			if (r < 0 || (r > 0 && res->container_pid <= 0)) {
+				/* EOF or an error line: the caller failed and reports why itself */
+				fmt(res->error, sizeof(res->error), "container creation abandoned by the caller");
+				goto out;
+			}
+		}
+	}
+	if (!exited || !have_line) {
+		fmt(res->error, sizeof(res->error), "poll: %s", err_text(errno));
+		goto out;
+	}
+	/* The master is sent before the child reports READY, so it is here or in the socket. */
+	if (lfd >= 0 && res->pty_master < 0)
+		console_step(lfd, &conn, &res->pty_master);
+	if (!is_our_child(res->container_pid)) {
+		fmt(res->error, sizeof(res->error), "pid %d from the caller is not a child of the monitor",
+			 (int)res->container_pid);
+		goto out;
+	}
+	if (cfg->terminal && res->pty_master < 0) {
+		fmt(res->error, sizeof(res->error), "the container did not send a terminal on the console socket");
+		goto out;
+	}
+	res->ok = 1;
+out:
+	if (!res->ok)
+		kill_children();
+	if (conn >= 0)
+		close(conn);
+	if (lfd >= 0) {
+		close(lfd);
+		(void)unlink(console_path);
+	}
 }

@@ -1,5 +1,5 @@
-/* berth-monitor entry point: daemonize, set up, run the container's create,
- * then the poll loop until the container exits. The contract is in monitor.h. */
+/* berth-monitor entry point: daemonize, set up, run the container's create
+ * (or, in helper mode, the helper that the caller drives), then the poll loop until the container exits. The contract is in monitor.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -113,6 +113,12 @@ int main(int argc, char **argv)
 		(void)write_all(2, line, (size_t)n);
 		return 2;
 	}
+	/* Closed on exec everywhere but in the helper, where it becomes fd 3. */
+	if (cfg.helper_fd >= 0 && set_cloexec(cfg.helper_fd) < 0) {
+		fmt(err, sizeof(err), "--helper-fd %d is not open", cfg.helper_fd);
+		fail(&cfg.sync_fd, err);
+		return 2;
+	}
 
 	/* The caller (berth) must be free to exit; the monitor lives as long as the container. */
 	pid = fork();
@@ -162,10 +168,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_nonblock(errp[0]);
-	if (cfg.terminal)
-		run_create(&cfg, -1, -1, errp[1], errp[0], &res);
-	else
-		run_create(&cfg, in[0], out[1], errp[1], errp[0], &res);
+	{
+		void (*create)(const struct config *, int, int, int, int, struct create_result *) =
+			cfg.exec_helper != NULL ? run_helper : run_create;
+		if (cfg.terminal)
+			create(&cfg, -1, -1, errp[1], errp[0], &res);
+		else
+			create(&cfg, in[0], out[1], errp[1], errp[0], &res);
+	}
 	/* Only the container may hold the write ends now, so EOF means it is gone. */
 	close(errp[1]);
 	if (out[1] >= 0)

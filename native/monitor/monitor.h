@@ -17,7 +17,7 @@
  *                 [--exit-command PATH [--exit-command-arg ARG]...]
  *                 [--health-interval-ms N --health-command PATH
  *                  [--health-command-arg ARG]...]
- *                 [--sync-fd N]
+ *                 [--sync-fd N] [--exec-helper PATH --helper-fd N]
  *
  * OPTIONS
  *   option                 value     meaning
@@ -49,7 +49,23 @@
  *                                    `berth healthcheck run ID`)
  *   --health-command-arg   ARG       its argv[1..], repeatable
  *   --sync-fd              N         inherited fd; receives one JSON line, then
- *                                    is closed (see READINESS)
+ *                                    is closed (see READINESS); with
+ *                                    --exec-helper it is read from too, so it
+ *                                    must be a socket (a socketpair end)
+ *   --exec-helper          path      helper mode (see HELPER MODE): run
+ *                                    `PATH 3` (berth-nsexec) instead of
+ *                                    `RUNTIME create`; needs --helper-fd and
+ *                                    --sync-fd. --runtime/--runtime-arg then
+ *                                    only name the runtime that keeps the
+ *                                    container's state (for ps and pgrep);
+ *                                    --pid-file is optional and not read
+ *   --helper-fd            N >= 3    inherited fd that becomes fd 3 of the
+ *                                    helper (the caller keeps the other end of
+ *                                    the socketpair and speaks native/plan.h's
+ *                                    protocol over it); closed in the monitor
+ *                                    once the helper is spawned, so the caller
+ *                                    sees EOF when the helper and the
+ *                                    container are gone
  *
  * LIFECYCLE
  *   1. Arguments are checked; errors go to stderr and the sync fd, exit 2.
@@ -63,6 +79,8 @@
  *      --stdin, else /dev/null) that the runtime hands to the container. With
  *      --terminal the runtime gets /dev/null, a stderr pipe, and a console
  *      socket on which it sends the pty master (SCM_RIGHTS).
+ *      (In helper mode the same stdio go to the helper instead; see HELPER
+ *      MODE.)
  *   4. When `create` exits 0 the pid file is read; the container init, whose
  *      parent `create` was, is now the monitor's child (subreaper). The
  *      monitor does not start the container: the engine runs `RUNTIME start`.
@@ -76,6 +94,37 @@
  *   {"pid":N,"monitorPid":M}    created; N = container init, M = this monitor
  *   {"error":"TEXT"}            failed; TEXT names the step and, for `create`,
  *                               carries the last line the runtime printed
+ *
+ * HELPER MODE (--exec-helper): the caller creates the container itself (it is
+ *   an OCI runtime: berth-runtime's createContainer, in the engine's process)
+ *   and the monitor only spawns the helper, so that the container init is
+ *   still born below the monitor. It saves starting a second runtime process.
+ *   The helper is run as `PATH 3` in a new session, with the --helper-fd as
+ *   fd 3 and the stdio of step 3 (with --terminal the caller must name
+ *   ATTACH.console as the plan's console socket). The helper's stage0 exits
+ *   right after it has cloned the container init, long before the container
+ *   is set up, so its exit is not "created": the caller says when it is.
+ *
+ *   step | from -> to          | on            | what
+ *   -----+---------------------+---------------+------------------------------
+ *    1   | monitor -> helper   | fork + exec   | after the log, the sockets and
+ *        |                     |               | the console socket are ready
+ *    2   | caller <-> helper   | helper fd     | plan.h's protocol; stage0 exits
+ *        |                     |               | after SYNC_PID, and the init is
+ *        |                     |               | re-parented to the monitor
+ *    3   | caller -> monitor   | sync fd       | {"pid":N}\n once the container
+ *        |                     |               | is created (after SYNC_READY),
+ *        |                     |               | or EOF (shutdown) when it failed
+ *    4   | monitor -> caller   | sync fd       | the READINESS line, as above
+ *
+ *   The monitor goes on (step 4 with a pid) only when both the helper has
+ *   exited 0 and {"pid":N} has arrived, in either order, and N is its child.
+ *   It reports an error and exits 1 when the helper exits non-zero or by a
+ *   signal ("helper exited with status N: " and the helper's last stderr
+ *   line), or when the caller shuts the sync fd down or sends anything else
+ *   ("container creation abandoned by the caller"); it then kills
+ *   its remaining children (a container that waits on its exec fifo would
+ *   otherwise wait forever when the caller died after the helper's READY).
  *
  * LOG (Docker json-file), one entry per line:
  *   {"log":"text\n","stream":"stdout"|"stderr","time":"RFC3339, 9 digits Z"}
@@ -136,6 +185,8 @@ struct config {
 	const char *health_command;
 	struct argv_list health_command_args;
 	int sync_fd; /* -1 = none */
+	const char *exec_helper; /* helper mode: NULL = run `RUNTIME create` */
+	int helper_fd;           /* -1 = none */
 };
 
 /* args.c */
@@ -163,6 +214,8 @@ int set_cloexec(int fd);
 int write_file_atomic(const char *path, const char *data, size_t n);
 /* fork+exec with stdio on /dev/null (or the given fds if >= 0) and default signals. */
 pid_t spawn_process(const char *path, const char *const argv[], int in, int out, int err);
+/* spawn_process, in a new session, with fd3 (>= 3) as the child's fd 3. */
+pid_t spawn_helper(const char *path, const char *const argv[], int in, int out, int err, int fd3);
 void report_sync(int *sync_fd, const char *json_line);
 
 /* log.c */
@@ -196,6 +249,8 @@ struct create_result {
 void child_setup_signals(void);
 int child_signalfd(void);
 void run_create(const struct config *cfg, int in, int out, int err, int err_read, struct create_result *res);
+/* Helper mode: spawns the helper, then waits for its exit and the caller's pid line. */
+void run_helper(const struct config *cfg, int in, int out, int err, int err_read, struct create_result *res);
 /* Reaps everything that exited; returns 1 when the container has exited. */
 int reap_children(pid_t container_pid, int *status);
 void health_tick(const struct config *cfg);

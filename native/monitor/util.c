@@ -58,12 +58,17 @@ int write_file_atomic(const char *path, const char *data, size_t n)
 	return rc;
 }
 
-pid_t spawn_process(const char *path, const char *const argv[], int in, int out, int err)
+static pid_t spawn(const char *path, const char *const argv[], int in, int out, int err, int fd3)
 {
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
+
+	/* A container init gets its own session, away from the monitor's, as when
+	 * a runtime's `create` (detached) starts it. */
+	if (fd3 >= 0)
+		(void)setsid();
 
 	/* The monitor ignores SIGTERM/SIGHUP/SIGPIPE and blocks SIGCHLD; exec keeps
 	 * both, and runtimes and health commands must not inherit them. */
@@ -87,6 +92,10 @@ pid_t spawn_process(const char *path, const char *const argv[], int in, int out,
 		for (i = 0; i < 3; i++)
 			if (fds[i] < 0 || dup2(fds[i], i) < 0)
 				_exit(127);
+		/* After stdio, which never targets fd 3; dup2 onto itself would keep
+		 * the close-on-exec flag the monitor set on its copy. */
+		if (fd3 == 3 ? fcntl(3, F_SETFD, 0) < 0 : fd3 > 3 && dup2(fd3, 3) < 0)
+			_exit(127);
 	}
 	execvp(path, (char *const *)argv);
 	{
@@ -97,6 +106,16 @@ pid_t spawn_process(const char *path, const char *const argv[], int in, int out,
 			(void)!write(2, msg, (size_t)len);
 	}
 	_exit(127);
+}
+
+pid_t spawn_process(const char *path, const char *const argv[], int in, int out, int err)
+{
+	return spawn(path, argv, in, out, err, -1);
+}
+
+pid_t spawn_helper(const char *path, const char *const argv[], int in, int out, int err, int fd3)
+{
+	return spawn(path, argv, in, out, err, fd3);
 }
 
 void report_sync(int *sync_fd, const char *json_line)

@@ -1,11 +1,13 @@
 // The engine's use of an OCI runtime, through runc's command-line contract only. The default runtime
-// (berth-runtime) is also called in-process for the short verbs (state, start, kill, delete, pause,
-// resume): the same functions its CLI runs, without paying for a second Node start. `create` always
-// goes through the binary, run by the monitor.
+// (berth-runtime) is also called in-process: the short verbs (state, start, kill, delete, pause,
+// resume) and `create`, which are the same functions its CLI runs, without paying for a second Node
+// start. For `create` the monitor still spawns the helper (berth-monitor --exec-helper), so that the
+// container is born below it; another runtime's `create` is run by the monitor as a binary.
 import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
 import { BerthError } from '../errors.js';
 
 export interface RuntimeRef {
@@ -132,6 +134,29 @@ export class RuntimeClient {
     } catch {
       return null;
     }
+  }
+
+  /** berth-nsexec, which the monitor spawns for createWithHelper. */
+  async helperPath(): Promise<string> {
+    const { locateHelper } = await import('../runtime/launch/locate-helper.js');
+    return locateHelper();
+  }
+
+  /**
+   * berth-runtime's `create --bundle B --pid-file P [--console-socket S] ID`, in this process, over a
+   * helper that someone else spawned (its fd 3 is the other end of `helper`). Resolves with the
+   * container's pid; rejects with the runtime's own message, as its CLI would print it.
+   */
+  async createWithHelper(id: string, opts: { bundle: string; pidFile: string; consoleSocket?: string; helper: Duplex }): Promise<number> {
+    if (!this.ref.builtin) throw new BerthError('BERTH_EINTERNAL', `${this.ref.name} cannot create in-process`);
+    const { createContainer } = await import('../runtime/lifecycle/create.js');
+    const created = await createContainer(await this.ctx(), id, {
+      bundle: opts.bundle,
+      pidFile: opts.pidFile,
+      ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
+      helper: { socket: opts.helper },
+    });
+    return created.pid;
   }
 
   async start(id: string): Promise<void> {

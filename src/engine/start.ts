@@ -1,16 +1,17 @@
-// `start`: a monitor per run (it runs `RUNTIME create` and holds stdio), then `RUNTIME start`.
+// `start`: a monitor per run (it runs `RUNTIME create`, or for berth-runtime the helper of the
+// in-process create, and holds stdio), then `RUNTIME start`.
 // The optional attach hook runs between the two, so a foreground `run` misses no output.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
-import { spawnMonitor } from './monitor/index.js';
+import { spawnMonitor, spawnMonitorWithHelper, type MonitorHandle, type SpawnMonitorOptions } from './monitor/index.js';
 import type { Engine } from './engine.js';
 import { containerPaths, runtimeRoot } from './paths.js';
 import { getContainer, tx, updateContainer, type ContainerRecord } from './records.js';
 import { isMounted, mountRootfs } from './rootfs.js';
 import { lookup, monitorStartTime, pidAlive } from './state.js';
 import { trace } from './trace.js';
-import { runtimeMessage } from './runtime-client.js';
+import { runtimeMessage, type RuntimeClient } from './runtime-client.js';
 import { releaseNetwork, setupNetwork } from './network.js';
 
 /** docker's exit statuses for a command that cannot be found (127) or run (126). */
@@ -67,6 +68,34 @@ function healthIntervalMs(rec: ContainerRecord): number | undefined {
   return Math.max(1, Math.round((hc.interval ?? 30e9) / 1e6));
 }
 
+/**
+ * berth-runtime's `create` in this process, with the monitor spawning the helper so that the
+ * container is still its child (monitor.h, HELPER MODE): one Node start fewer than the monitor
+ * running `berth-runtime create`. The bundle, the runtime root and the state are the same.
+ */
+async function createInProcess(rt: RuntimeClient, opts: SpawnMonitorOptions): Promise<MonitorHandle> {
+  const mon = spawnMonitorWithHelper({ ...opts, execHelper: await rt.helperPath() });
+  let pid: number;
+  try {
+    pid = await rt.createWithHelper(opts.id, {
+      bundle: opts.bundle,
+      pidFile: opts.pidFile,
+      // the monitor listens there in helper mode, as it does for a runtime's --console-socket
+      ...(opts.terminal === true ? { consoleSocket: `${opts.attachSocket}.console` } : {}),
+      helper: mon.helper,
+    });
+  } catch (e) {
+    // When the helper never ran (say, it could not be executed), only the monitor knows why.
+    const monitorSays = await mon.abort();
+    if (monitorSays !== undefined && /berth-nsexec exited before the container was ready/.test((e as Error).message)) {
+      throw new BerthError('BERTH_ELAUNCH', monitorSays, { cause: e });
+    }
+    throw e;
+  }
+  trace('start: runtime create done (in-process)');
+  return mon.adopt(pid);
+}
+
 export async function startContainer(engine: Engine, ref: string, opts: StartOptions = {}): Promise<ContainerRecord> {
   const found = await lookup(engine, ref);
   const id = found.id;
@@ -116,7 +145,7 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
   let handle;
   trace('start: spawning monitor');
   try {
-    handle = await spawnMonitor({
+    const monitorOptions: SpawnMonitorOptions = {
       id,
       bundle: paths.bundle,
       runtime: rec.config.resolved.runtime,
@@ -131,11 +160,12 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
       stdin: req.openStdin,
       exitCommand: exitCommand(engine, id, opts.keepRunner === true),
       ...(interval !== undefined ? { health: { ...engine.cliCommand('healthcheck', 'run', id), intervalMs: interval } } : {}),
-    });
+    };
+    handle = rt.ref.builtin ? await createInProcess(rt, monitorOptions) : await spawnMonitor(monitorOptions);
   } catch (e) {
     // "container ID: monitor: runtime create exited with status 1: berth-runtime: exec ...": the
     // runtime's own words are what the user needs.
-    const msg = runtimeMessage((e as Error).message.replace(/^container [0-9a-f]+: monitor: runtime create [^:]*: /, ''));
+    const msg = runtimeMessage((e as Error).message.replace(/^container [0-9a-f]+: monitor: (runtime create [^:]*: )?/, ''));
     return fail(msg, launchExitStatus(msg), e);
   }
   trace('start: monitor ready (runtime create done)');

@@ -51,6 +51,15 @@ test('minimal argv has no optional flags', () => {
   assert.equal(controlSocketPath('/r/attach'), '/r/attach.ctl');
 });
 
+test('helper mode adds the helper and its fd, and needs both fds', () => {
+  const args = buildMonitorArgs({ ...base, execHelper: '/n/berth-nsexec' }, 3, 4);
+  assert.deepEqual(args.slice(-6), ['--sync-fd', '3', '--exec-helper', '/n/berth-nsexec', '--helper-fd', '4']);
+  for (const [sync, helper] of [[undefined, 4], [3, undefined], [3, 3], [3, 2]] as const) {
+    assert.throws(() => buildMonitorArgs({ ...base, execHelper: '/n/berth-nsexec' }, sync, helper), (e) => isBerthError(e, 'BERTH_EINVAL'));
+  }
+  assert.throws(() => buildMonitorArgs({ ...base, execHelper: 'berth-nsexec' }, 3, 4), /absolute/);
+});
+
 test('bad options are refused before anything runs', () => {
   const bad: Partial<MonitorOptions>[] = [
     { bundle: 'rel/bundle' },

@@ -11,7 +11,10 @@ export interface CommandSpec {
 export interface MonitorOptions {
   id: string;
   bundle: string;
-  /** Runtime binary; a bare name is looked up in PATH by the monitor. */
+  /**
+   * Runtime binary; a bare name is looked up in PATH by the monitor. With execHelper it only names
+   * the runtime that keeps the container's state (the monitor does not run it).
+   */
   runtime: string;
   /** Global runtime flags placed before `create`, e.g. ['--root', dir]. */
   runtimeArgs?: string[];
@@ -27,6 +30,11 @@ export interface MonitorOptions {
   stdin?: boolean;
   exitCommand?: CommandSpec;
   health?: CommandSpec & { intervalMs: number };
+  /**
+   * Helper mode: the monitor spawns this berth-nsexec (with the caller's socket as its fd 3)
+   * instead of `RUNTIME create`, and the caller creates the container in-process.
+   */
+  execHelper?: string;
 }
 
 /** The control socket that takes `resize ROWS COLS` and `close-stdin`. */
@@ -56,8 +64,11 @@ function list(name: string, flag: string, values: string[] | undefined): string[
   return v.flatMap((a) => [flag, a]);
 }
 
-/** argv (without argv[0]) for berth-monitor; `syncFd` is the fd the readiness line goes to. */
-export function buildMonitorArgs(o: MonitorOptions, syncFd?: number): string[] {
+/**
+ * argv (without argv[0]) for berth-monitor; `syncFd` is the fd the readiness line goes to and, with
+ * execHelper, `helperFd` the one that becomes the helper's fd 3.
+ */
+export function buildMonitorArgs(o: MonitorOptions, syncFd?: number, helperFd?: number): string[] {
   if (o.id === '' || o.runtime === '') throw invalid('id and runtime must not be empty');
   requireAbsolute('bundle', o.bundle);
   requireAbsolute('logPath', o.logPath);
@@ -89,5 +100,13 @@ export function buildMonitorArgs(o: MonitorOptions, syncFd?: number): string[] {
     args.push(...list('health command args', '--health-command-arg', o.health.args));
   }
   if (syncFd !== undefined) args.push('--sync-fd', String(syncFd));
+  if (o.execHelper !== undefined) {
+    requireAbsolute('execHelper', o.execHelper);
+    // the pid line arrives on the sync fd, and fds 0-2 are the helper's stdio
+    if (syncFd === undefined || helperFd === undefined || helperFd < 3 || helperFd === syncFd) {
+      throw invalid('execHelper needs a sync fd and a distinct helper fd >= 3');
+    }
+    args.push('--exec-helper', o.execHelper, '--helper-fd', String(helperFd));
+  }
   return args;
 }

@@ -2,7 +2,7 @@
 // answer its requests, and turn its SYNC_ERROR frames into BerthErrors.
 import { spawn, type ChildProcess, type IOType } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import type { Readable, Stream, Writable } from 'node:stream';
+import type { Duplex, Readable, Stream, Writable } from 'node:stream';
 import { BerthError } from '../../errors.js';
 import type { LaunchPlan } from '../plan/launch-plan.js';
 import { decodeError, decodeI32, decodeU32, encodeFrame, encodePlan, FrameReader, type Frame } from '../plan/encode.js';
@@ -112,38 +112,35 @@ function writeHolderMaps(plan: LaunchPlan, payload: Buffer): void {
   plan.usernsHolders.forEach((h, i) => writeIdMappings(payload.readUInt32LE(4 * i), h.uidMappings, h.gidMappings));
 }
 
-export async function launchHelper(plan: LaunchPlan, opts: LaunchOptions = {}): Promise<Launched> {
-  const extra = opts.extraFds ?? [];
-  const syncFd = 3 + extra.length;
-  const effective: LaunchPlan = { ...plan, preserveFds: extra.length, syncFd };
-  const frame = encodeFrame(Sync.PLAN, encodePlan(effective));
-  const [in0, out1, err2] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+/** What the protocol needs from whoever holds the other end of the sync socket. */
+interface Peer {
+  sock: Readable & Writable;
+  queue: FrameQueue;
+  /** Rejects when the helper could not be started at all. */
+  failed?: Promise<never>;
+  /** " (status N)" when the helper is known to have exited. */
+  status: () => string;
+}
 
-  const helper = spawn(opts.helperPath ?? locateHelper(), [String(syncFd)], {
-    stdio: [in0, out1, err2, ...extra, 'pipe'],
-    // a detached container gets its own session, away from the caller's terminal signals
-    detached: !plan.foreground,
-    env: {},
-  });
-  const spawnFailed = new Promise<never>((_, reject) => {
-    helper.once('error', (e) => reject(launchError(`start berth-nsexec: ${e.message}`, { step: 'spawn' }, e)));
-  });
-  spawnFailed.catch(() => undefined);
-  const sock = helper.stdio[syncFd] as (Readable & Writable) | null;
-  if (!sock) throw launchError('berth-nsexec has no sync socket', { step: 'spawn' });
+function openPeer(sock: Readable & Writable, failed: Promise<never> | undefined, status: () => string): Peer {
   const queue = new FrameQueue(sock);
   sock.on('error', () => undefined);
-  sock.write(frame);
+  return { sock, queue, ...(failed !== undefined ? { failed } : {}), status };
+}
+
+/** Steps 1 to 6 of plan.h's table; resolves with the container's pid at SYNC_READY. */
+async function drive(plan: LaunchPlan, effective: LaunchPlan, peer: Peer, opts: LaunchOptions): Promise<number> {
+  const { sock, queue } = peer;
+  sock.write(encodeFrame(Sync.PLAN, encodePlan(effective)));
   const send = (tag: number): void => {
     sock.write(encodeFrame(tag));
   };
-
   let pid: number | undefined;
-  const drive = async (): Promise<number> => {
+  try {
     for (;;) {
-      const f = await Promise.race([queue.next(), spawnFailed]);
+      const f = await (peer.failed ? Promise.race([queue.next(), peer.failed]) : queue.next());
       if (f === null) {
-        throw launchError(`berth-nsexec exited before the container was ready${helper.exitCode !== null ? ` (status ${helper.exitCode})` : ''}`, { step: 'sync' });
+        throw launchError(`berth-nsexec exited before the container was ready${peer.status()}`, { step: 'sync' });
       }
       switch (f.tag) {
         case Sync.USERNS:
@@ -170,13 +167,37 @@ export async function launchHelper(plan: LaunchPlan, opts: LaunchOptions = {}): 
           throw launchError(`unexpected sync frame ${f.tag} from berth-nsexec`, { step: 'sync' });
       }
     }
-  };
+  } catch (e) {
+    killQuietly(pid);
+    throw e;
+  }
+}
+
+export async function launchHelper(plan: LaunchPlan, opts: LaunchOptions = {}): Promise<Launched> {
+  const extra = opts.extraFds ?? [];
+  const syncFd = 3 + extra.length;
+  const effective: LaunchPlan = { ...plan, preserveFds: extra.length, syncFd };
+  const [in0, out1, err2] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+
+  const helper = spawn(opts.helperPath ?? locateHelper(), [String(syncFd)], {
+    stdio: [in0, out1, err2, ...extra, 'pipe'],
+    // a detached container gets its own session, away from the caller's terminal signals
+    detached: !plan.foreground,
+    env: {},
+  });
+  const spawnFailed = new Promise<never>((_, reject) => {
+    helper.once('error', (e) => reject(launchError(`start berth-nsexec: ${e.message}`, { step: 'spawn' }, e)));
+  });
+  spawnFailed.catch(() => undefined);
+  const sock = helper.stdio[syncFd] as (Readable & Writable) | null;
+  if (!sock) throw launchError('berth-nsexec has no sync socket', { step: 'spawn' });
+  const peer = openPeer(sock, spawnFailed, () => (helper.exitCode !== null ? ` (status ${helper.exitCode})` : ''));
+  const { queue } = peer;
 
   let readyPid: number;
   try {
-    readyPid = await drive();
+    readyPid = await drive(plan, effective, peer, opts);
   } catch (e) {
-    killQuietly(pid);
     if (helper.exitCode === null) helper.kill('SIGKILL');
     sock.destroy();
     throw e;
@@ -202,4 +223,32 @@ export async function launchHelper(plan: LaunchPlan, opts: LaunchOptions = {}): 
   })();
   exit.catch(() => undefined);
   return { pid: readyPid, helper, exit };
+}
+
+/** A berth-nsexec that someone else started, as `berth-nsexec 3`, with the other end of `socket` as its fd 3. */
+export interface ExternalHelper {
+  /**
+   * Our end of the helper's sync socket. Nobody here knows the helper's pid or can wait for it: the
+   * helper and the container stop on EOF of this socket (both block on it until READY), so
+   * destroying it is how a failed launch is undone, and its EOF is how a dead helper shows.
+   */
+  socket: Duplex;
+}
+
+/**
+ * launchHelper's protocol over a helper spawned elsewhere (berth-monitor --exec-helper, so that the
+ * container is born below the monitor while its creation runs in our process). Detached create
+ * only: the helper's stdio and fds are whatever its spawner gave it, and it exits after SYNC_PID.
+ */
+export async function launchWithHelper(plan: LaunchPlan, helper: ExternalHelper, opts: Pick<LaunchOptions, 'onPid' | 'onHooks'> = {}): Promise<{ pid: number }> {
+  if (plan.foreground) throw launchError('a helper spawned elsewhere cannot run a foreground container', { step: 'spawn' });
+  if (plan.preserveFds > 0) throw launchError('a helper spawned elsewhere cannot pass extra fds', { step: 'spawn' });
+  const sock = helper.socket;
+  const peer = openPeer(sock, undefined, () => '');
+  try {
+    return { pid: await drive(plan, { ...plan, preserveFds: 0, syncFd: 3 }, peer, opts) };
+  } finally {
+    // after READY the child needs nothing more from us (plan.h: "the parent may close fd 3")
+    sock.destroy();
+  }
 }

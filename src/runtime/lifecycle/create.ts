@@ -7,7 +7,7 @@ import { parseSpec } from '../../oci/validate-spec.js';
 import type { Spec } from '../../oci/runtime-spec.js';
 import { buildCreatePlan } from '../plan/build-plan.js';
 import { effectiveDeviceRules } from '../plan/device-rules.js';
-import { launchHelper, writeIdMappings } from '../launch/index.js';
+import { launchHelper, launchWithHelper, writeIdMappings, type ExternalHelper } from '../launch/index.js';
 import { openCgroupManager, detectCgroupVersion, type CgroupManager } from '../cgroups/index.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { processStartTime } from '../proc.js';
@@ -25,6 +25,12 @@ export interface CreateOptions {
   preserveFds?: number;
   /** `run` without --detach: the helper stays as the process's parent and reports its exit. */
   foreground?: boolean;
+  /**
+   * A berth-nsexec already started by someone else (berth-monitor --exec-helper), to be driven over
+   * its socket instead of spawning one: the container is then born below that process, which holds
+   * its stdio. Everything else (state, cgroups, hooks, pid file) is as with our own helper.
+   */
+  helper?: ExternalHelper;
 }
 
 export interface Created {
@@ -67,6 +73,9 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
     }
     if (spec.process?.terminal && !opts.consoleSocket && !opts.foreground) {
       throw new BerthError('BERTH_EINVAL', 'process.terminal is true: --console-socket is required');
+    }
+    if (opts.helper && (opts.foreground || opts.preserveFds)) {
+      throw new BerthError('BERTH_EINVAL', 'a helper spawned elsewhere creates a detached container without extra fds');
     }
     const dir = store.dir(id);
     try {
@@ -132,8 +141,7 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
     const hookState = () => ({ ociVersion: spec.ociVersion, id, status: 'creating', pid, bundle, annotations: state.annotations });
     const userNs = linux.namespaces?.find((n) => n.type === 'user');
     const cg = cgroup;
-    const launched = await launchHelper(plan, {
-      extraFds: opts.preserveFds ? Array.from({ length: opts.preserveFds }, (_, i) => 3 + i) : [],
+    const steps = {
       onPid: async (childPid: number) => {
         pid = childPid;
         if (userNs && !userNs.path && (linux.uidMappings || linux.gidMappings)) {
@@ -149,13 +157,16 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
         runHooks('createRuntime', spec.hooks?.createRuntime, hookState());
         runHooks('createContainer', spec.hooks?.createContainer, hookState());
       },
-    });
+    };
+    const launched: { pid: number; exit?: Promise<number>; helper?: ChildProcess } = opts.helper
+      ? await launchWithHelper(plan, opts.helper, steps)
+      : await launchHelper(plan, { extraFds: opts.preserveFds ? Array.from({ length: opts.preserveFds }, (_, i) => 3 + i) : [], ...steps });
     pid = launched.pid;
     state.pid = pid;
     state.pidStartTime = processStartTime(pid) ?? '';
     store.write(state);
     if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(pid));
-    return { pid, exit: launched.exit, helper: launched.helper };
+    return { pid, ...(launched.exit ? { exit: launched.exit } : {}), ...(launched.helper ? { helper: launched.helper } : {}) };
   } catch (e) {
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
