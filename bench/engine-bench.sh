@@ -16,16 +16,7 @@ for t in hyperfine podman; do command -v $t >/dev/null || die "$t is missing (ap
 WORK=$(mktemp -d /tmp/berth-engine-bench-XXXXXX)
 chmod 755 "$WORK"
 BROOT="$WORK/berth/root"; BRUN="$WORK/berth/run"
-# dist/ cannot load better-sqlite3 until the bundle marks it external; build/'s entry works meanwhile.
-if node "$REPO/bin/berth" --root "$BROOT" --run-root "$BRUN" ps >/dev/null 2>&1; then
-  BERTH_ENTRY="$REPO/bin/berth"
-else
-  BERTH_ENTRY="$REPO/build/src/cli/berth/entry.js"
-  echo "engine-bench: bin/berth cannot open the database (bundle), using $BERTH_ENTRY" >&2
-fi
-[ -f "$REPO/build/src/image/store.js" ] || export BERTH_IMAGE_STORE_MODULE="$REPO/build/test/helpers/engine-image-standin.js"
-export BERTH_CLI="$BERTH_ENTRY"
-BERTH="node $BERTH_ENTRY --root $BROOT --run-root $BRUN"
+
 PODMAN="podman --root $WORK/podman/root --runroot $WORK/podman/run --storage-driver overlay --cgroup-manager cgroupfs --events-backend none"
 PFLAGS="--runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 

@@ -14,7 +14,7 @@ bench_runtime_cmd() {
   case "$1" in
     runc) [ -x /usr/sbin/runc ] && echo /usr/sbin/runc ;;
     crun) command -v crun || true ;;
-    berth-runtime) [ -f "$BENCH_REPO/bin/berth-runtime" ] && echo "node $BENCH_REPO/bin/berth-runtime" ;;
+    berth-runtime) [ -f "$BENCH_REPO/bin/berth-runtime" ] && echo "$BENCH_REPO/bin/berth-runtime" ;;
   esac
 }
 

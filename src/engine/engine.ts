@@ -17,7 +17,7 @@ function findCli(from: string): string {
   if (override !== undefined && override !== '') return override;
   // The berth that is running now calls itself back (bin/berth, or build/'s entry in tests).
   const self = process.argv[1];
-  if (self !== undefined && /(^|\/)(berth|berth\.mjs|entry\.js)$/.test(self)) return self;
+  if (self !== undefined && /(^|\/)(berth\.mjs|entry\.js)$/.test(self)) return self;
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'bin', 'berth');
     try {
@@ -61,9 +61,13 @@ export class Engine {
     return findContainer(this.db, ref);
   }
 
-  /** How the monitor calls back into berth: node + bin/berth + this engine's roots. */
+  /**
+   * How the monitor calls back into berth with this engine's roots: bin/berth is an executable
+   * (a shell wrapper that starts node from a snapshot), a .js/.mjs entry is run with this node.
+   */
   cliCommand(...args: string[]): { path: string; args: string[] } {
     const cli = findCli(dirname(fileURLToPath(import.meta.url)));
-    return { path: process.execPath, args: [cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, ...args] };
+    const rest = ['--root', this.paths.root, '--run-root', this.paths.runRoot, ...args];
+    return /\.(c|m)?js$/.test(cli) ? { path: process.execPath, args: [cli, ...rest] } : { path: cli, args: rest };
   }
 }
