@@ -16,7 +16,8 @@ for t in hyperfine podman; do command -v $t >/dev/null || die "$t is missing (ap
 WORK=$(mktemp -d /tmp/berth-engine-bench-XXXXXX)
 chmod 755 "$WORK"
 BROOT="$WORK/berth/root"; BRUN="$WORK/berth/run"
-
+# The executable users run (a wrapper that starts node from a startup snapshot when there is one).
+BERTH="$REPO/bin/berth --root $BROOT --run-root $BRUN"
 PODMAN="podman --root $WORK/podman/root --runroot $WORK/podman/run --storage-driver overlay --cgroup-manager cgroupfs --events-backend none"
 PFLAGS="--runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 

@@ -67,7 +67,7 @@ tar -C "$FIXTURE" --numeric-owner --owner=0 --group=0 --exclude=./.busybox-stamp
 
 echo
 echo "== 2. berth run --rm: --network none vs default bridge"
-
+BERTH="$REPO/bin/berth --root $BROOT --run-root $BRUN"
 if ip -j route | node -e '
   const rs = JSON.parse(require("fs").readFileSync(0, "utf8"));
   const toInt = (a) => a.split(".").reduce((n, x) => n * 256 + Number(x), 0);
