@@ -1,6 +1,6 @@
 // What the API server needs from the engine, the image store and the network layer. The server
 // speaks HTTP and Docker's wire formats; the backend speaks records. The engine adapter
-// (engine-backend.ts) and the in-memory fake (fake-backend.ts) both implement it; see
+// (engine/index.ts) and the in-memory fake (fake-backend.ts) both implement it; see
 // docs/api.md for what each method maps to in src/engine, src/image and src/network.
 //
 // Errors: throw BerthError. The server maps codes to statuses (ENOTFOUND 404, EEXIST/ECONFLICT/

@@ -43,12 +43,12 @@ describe('berth system service', () => {
     assert.ok(!exists(sock));
   });
 
-  test('--listen refuses a non-loopback address without --allow-remote; the engine backend is not wired yet', async () => {
+  test('--listen refuses a non-loopback address without --allow-remote; an unknown backend is refused', async () => {
     const r = collect(spawnService(['--listen', 'tcp://0.0.0.0:0', '--backend', 'fake']));
     assert.equal(await r.exited, 125);
     assert.match(r.out(), /not a loopback address/);
-    const e = collect(spawnService(['--socket', sockIn()]));
+    const e = collect(spawnService(['--socket', sockIn(), '--backend', 'nope']));
     assert.equal(await e.exited, 125);
-    assert.match(e.out(), /not wired to the engine yet/);
+    assert.match(e.out(), /want engine or fake/);
   });
 });

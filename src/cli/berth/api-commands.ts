@@ -26,7 +26,7 @@ const serviceCommand: BerthCommand = {
     const socket = socketFlag ?? (listen.length > 0 ? undefined : `${g.runRoot.replace(/\/$/, '')}/berth.sock`);
     let backend;
     if (p.flags.backend === 'fake') backend = new (await import('../../api/fake-backend.js')).FakeBackend();
-    else if (p.flags.backend === 'engine') backend = await (await import('../../api/engine-backend.js')).openEngineBackend({ root: g.root, runRoot: g.runRoot });
+    else if (p.flags.backend === 'engine') backend = await (await import('../../api/engine/index.js')).openEngineBackend({ root: g.root, runRoot: g.runRoot });
     else throw new BerthError('BERTH_EINVAL', `--backend ${String(p.flags.backend)}: want engine or fake`);
     const log = (line: string): void => { process.stderr.write(`berth: ${line}\n`); };
     const service = await startService({
