@@ -169,4 +169,7 @@ void sealed_exe_ensure(char **argv);
 __attribute__((noreturn)) void child_main(const struct plan *p, int start_pipe, int console_sock, int relay_sock,
 					    int target_root, int fifofd);
 
+/* device-filter.c: `berth-nsexec --device-filter CGROUP_DIR`, a mode of its own (see there) */
+int device_filter_main(int argc, char **argv);
+
 #endif

@@ -89,6 +89,19 @@ export class FakeV2Tree extends FakeTree {
     this.set(file, lines.join('\n') + '\n');
   }
 
+  /** cgroup directory → the eBPF device program attached there (the kernel drops it on rmdir). */
+  readonly deviceFilters = new Map<string, Buffer>();
+
+  attachDeviceFilter(dir: string, program: Buffer): void {
+    if (!this.exists(path.join(dir, 'cgroup.procs'))) throw errno('EBADF');
+    this.deviceFilters.set(dir, Buffer.from(program));
+  }
+
+  override rmdir(dir: string): void {
+    super.rmdir(dir);
+    this.deviceFilters.delete(dir);
+  }
+
   protected onWrite(file: string, value: string): boolean {
     const dir = path.dirname(file);
     const base = path.basename(file);

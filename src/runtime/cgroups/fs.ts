@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, errnoText } from '../../errors.js';
+import { attachDeviceFilter } from './device-filter-attach.js';
 
 export interface CgroupFs {
   readFile(file: string): string;
@@ -21,6 +22,11 @@ export interface CgroupFs {
   listDirs(dir: string): string[];
   /** Names of the non-directory entries of `dir`. */
   listFiles(dir: string): string[];
+  /**
+   * cgroup v2 only: loads a BPF_PROG_TYPE_CGROUP_DEVICE program (struct bpf_insn[]) and attaches
+   * it to `dir`, replacing the one attached before. Absent where eBPF cannot be attached.
+   */
+  attachDeviceFilter?(dir: string, program: Buffer): void;
 }
 
 export const hostCgroupFs: CgroupFs = {
@@ -38,6 +44,7 @@ export const hostCgroupFs: CgroupFs = {
   rmdir: (dir) => fs.rmdirSync(dir),
   listDirs: (dir) => fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name),
   listFiles: (dir) => fs.readdirSync(dir, { withFileTypes: true }).filter((d) => !d.isDirectory()).map((d) => d.name),
+  attachDeviceFilter: (dir, program) => attachDeviceFilter(dir, program),
 };
 
 export type WarningSink = (message: string) => void;

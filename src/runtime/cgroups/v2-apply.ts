@@ -1,9 +1,10 @@
 // Writing LinuxResources into cgroup v2 files, converting the OCI's v1-shaped values.
 
 import { BerthError } from '../../errors.js';
+import { compileDeviceFilter } from './device-bpf.js';
 import { blkioWeightToIoWeight, hasAny, parseLimit, pidsMax, sharesToWeight, swapToV2 } from './convert.js';
 import type { CgroupDir, WarningSink } from './fs.js';
-import type { LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxResources } from './resources.js';
+import type { LinuxBlockIO, LinuxCPU, LinuxDeviceCgroup, LinuxMemory, LinuxResources } from './resources.js';
 import { rdmaLines } from './v1-apply.js';
 
 /** Refuses, before any write, what v2 cannot express at all. */
@@ -22,9 +23,7 @@ function need(d: CgroupDir, controller: string, file: string): void {
 
 export function applyV2(d: CgroupDir, r: LinuxResources, warn: WarningSink): void {
   checkV2(r);
-  if (r.devices !== undefined && r.devices.length > 0) {
-    warn('device rules are not enforced on cgroup v2 (berth loads no eBPF device program yet)');
-  }
+  if (r.devices !== undefined) applyDevices(d, r.devices, warn);
   if (r.network?.classID !== undefined || (r.network?.priorities?.length ?? 0) > 0) {
     warn('network classID/priorities ignored: cgroup v2 has no net_cls/net_prio controller');
   }
@@ -55,6 +54,21 @@ export function applyV2(d: CgroupDir, r: LinuxResources, warn: WarningSink): voi
     }
     d.write(key, value);
   }
+}
+
+/**
+ * v2 has no devices files: the rules (replayed on "deny a", as the v1 driver writes them) become an
+ * eBPF program attached to the cgroup, which replaces the one attached before.
+ */
+function applyDevices(d: CgroupDir, rules: LinuxDeviceCgroup[], warn: WarningSink): void {
+  const { program, state } = compileDeviceFilter(rules);
+  for (const x of state.ineffective) {
+    warn(`device rule "${x.rule}" has no full effect, as on cgroup v1: it cannot cut into the exception "${x.blockedBy}"`);
+  }
+  if (!d.fs.attachDeviceFilter) {
+    throw new BerthError('BERTH_EUNSUPPORTED', `cgroup v2 devices: cannot attach an eBPF device filter to ${d.dir} (this cgroup filesystem has no bpf(2))`);
+  }
+  d.fs.attachDeviceFilter(d.dir, program);
 }
 
 function applyMemory(d: CgroupDir, m: LinuxMemory, warn: WarningSink): void {

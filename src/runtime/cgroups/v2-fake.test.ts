@@ -7,7 +7,10 @@ import { afterEach, describe, it } from 'node:test';
 import { isBerthError } from '../../errors.js';
 import { cgroupDriverSuite, type CgroupSuiteEnv } from './conformance-suite.js';
 import { detectCgroupVersion, openCgroupManager, type CgroupManager } from './driver.js';
+import { compileDeviceFilter } from './device-bpf.js';
+import { deviceFilterError } from './device-filter-attach.js';
 import { FakeV2Tree, type FakeV2Options } from './fake-v2-tree.js';
+import type { CgroupFs } from './fs.js';
 
 let fakePid = 5_000_000;
 
@@ -177,12 +180,51 @@ describe('cgroup v2 driver: exact writes', () => {
     assert.throws(() => mgr.update({ unified: { 'nosuch.file': '1' } }), (e) => isBerthError(e, 'BERTH_EUNSUPPORTED') && e.message.includes('"nosuch.file"'));
   });
 
-  it('warns, without failing, that device rules are not enforced', () => {
+  it('attaches the compiled eBPF device filter, replaces it on update, drops it with the cgroup', () => {
     const mgr = open();
-    mgr.create({ devices: [] });
+    const dir = mgr.paths()['']!;
+    mgr.create(undefined);
+    assert.equal(tree.deviceFilters.size, 0);
+    const rules = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+    mgr.update({ devices: rules });
+    assert.deepEqual(tree.deviceFilters.get(dir), compileDeviceFilter(rules).program);
+    // loads r2..r5 from the context, one block for c 1:3, then "deny"
+    assert.equal(tree.deviceFilters.get(dir)!.toString('hex'), [
+      '6112000000000000', '6113000000000000', '7403000010000000', '54020000ffff0000', '6114040000000000', '6115080000000000',
+      '5602040002000000', '5604030001000000', '5605020003000000', 'b400000001000000', '9500000000000000',
+      'b400000000000000', '9500000000000000',
+    ].join(''));
+    mgr.update({ devices: [{ allow: true, type: 'a' }] });
+    assert.deepEqual(tree.deviceFilters.get(dir), compileDeviceFilter([{ allow: true }]).program);
     assert.deepEqual(warnings, []);
-    mgr.update({ devices: [{ allow: false, access: 'rwm' }] });
-    assert.deepEqual(warnings, ['device rules are not enforced on cgroup v2 (berth loads no eBPF device program yet)']);
+    mgr.destroy();
+    assert.equal(tree.deviceFilters.size, 0);
+  });
+
+  it('warns about a device rule that cannot take effect, as on v1', () => {
+    const mgr = open();
+    mgr.create({ devices: [{ allow: true, type: 'c', access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+    assert.deepEqual(warnings, ['device rule "deny c 1:3 rwm" has no full effect, as on cgroup v1: it cannot cut into the exception "c *:* rwm"']);
+  });
+
+  it('fails with one line when no eBPF program can be attached', () => {
+    tree = new FakeV2Tree();
+    const noBpf: CgroupFs = { ...tree, readFile: (f) => tree.readFile(f), writeFile: (f, d) => tree.writeFile(f, d), exists: (p) => tree.exists(p),
+      mkdir: (d) => tree.mkdir(d), rmdir: (d) => tree.rmdir(d), listDirs: (d) => tree.listDirs(d), listFiles: (d) => tree.listFiles(d), attachDeviceFilter: undefined };
+    const mgr = openCgroupManager({ cgroupsPath: '/x', id: 'x', root: tree.root, fs: noBpf, onWarning: () => {} });
+    assert.throws(() => mgr.create({ devices: [] }), (e) => isBerthError(e, 'BERTH_EUNSUPPORTED') && /^cgroup v2 devices: cannot attach an eBPF device filter to /.test(e.message));
+    assert.throws(() => mgr.update({ devices: [{ allow: true, type: 'q' }] }), (e) => isBerthError(e, 'BERTH_EINVAL') && e.message.includes('type "q"'));
+  });
+
+  it('turns the helper\'s failure line into one line naming what is missing', () => {
+    const msg = (line: string): string => deviceFilterError('/sys/fs/cgroup/x', line, 1).message;
+    assert.equal(msg('load\t1\t\n'), 'cgroup v2 devices: loading the eBPF device filter failed: operation not permitted (needs CAP_BPF and CAP_NET_ADMIN, or CAP_SYS_ADMIN)');
+    assert.equal(msg('load\t38\t\n'), 'cgroup v2 devices: loading the eBPF device filter failed: function not implemented (the kernel has no bpf(2): needs CONFIG_BPF_SYSCALL)');
+    assert.equal(msg('load\t22\t\n'), 'cgroup v2 devices: loading the eBPF device filter failed: invalid argument (the kernel lacks CONFIG_CGROUP_BPF, or is older than 5.1)');
+    assert.equal(msg('load\t13\tR7 !read_ok\n'), 'cgroup v2 devices: loading the eBPF device filter failed: permission denied: verifier: R7 !read_ok');
+    assert.equal(msg('attach\t9\t\n'), 'cgroup v2 devices: attaching the eBPF device filter to /sys/fs/cgroup/x failed: bad file descriptor (not a cgroup2 directory, or the kernel lacks CONFIG_CGROUP_BPF)');
+    assert.equal(msg('open\t2\t\n'), 'cgroup v2 devices: opening the cgroup /sys/fs/cgroup/x failed: no such file or directory');
+    assert.match(msg('garbage'), /^cgroup v2 devices: berth-nsexec --device-filter \/sys\/fs\/cgroup\/x failed \(status 1\): garbage$/);
   });
 
   it('warns on stderr with the berth-runtime prefix by default', () => {
@@ -192,11 +234,11 @@ describe('cgroup v2 driver: exact writes', () => {
     const seen: string[] = [];
     process.stderr.write = ((s: string) => { seen.push(String(s)); return true; }) as typeof process.stderr.write;
     try {
-      mgr.create({ devices: [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+      mgr.create({ network: { classID: 7 } });
     } finally {
       process.stderr.write = orig;
     }
-    assert.deepEqual(seen, ['berth-runtime: warning: device rules are not enforced on cgroup v2 (berth loads no eBPF device program yet)\n']);
+    assert.deepEqual(seen, ['berth-runtime: warning: network classID/priorities ignored: cgroup v2 has no net_cls/net_prio controller\n']);
   });
 
   it('freezes through cgroup.freeze and waits for cgroup.events', () => {
