@@ -18,14 +18,7 @@ WORK=$(mktemp -d /tmp/berth-api-bench-XXXXXX)
 chmod 755 "$WORK"
 BROOT="$WORK/berth/root"; BRUN="$WORK/berth/run"; BSOCK="$WORK/berth.sock"
 PSOCK="$WORK/podman.sock"
-if node "$REPO/bin/berth" --root "$BROOT" --run-root "$BRUN" ps >/dev/null 2>&1; then
-  BERTH_ENTRY="$REPO/bin/berth"
-else
-  BERTH_ENTRY="$REPO/build/src/cli/berth/entry.js"
-  echo "api-bench: bin/berth cannot open the database (bundle), using $BERTH_ENTRY" >&2
-fi
-export BERTH_CLI="$BERTH_ENTRY"
-BERTH="node $BERTH_ENTRY --root $BROOT --run-root $BRUN"
+BERTH="$REPO/bin/berth --root $BROOT --run-root $BRUN"
 
 export CONTAINERS_CONF="$WORK/containers.conf"
 cat > "$CONTAINERS_CONF" <<EOF

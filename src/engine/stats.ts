@@ -1,6 +1,7 @@
 // `top` (the runtime's pids, shown with the host's ps) and `stats` (the runtime's `events --stats`,
 // runc's JSON, turned into docker's columns).
 import { execFile } from 'node:child_process';
+import { totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { BerthError } from '../errors.js';
 import type { Engine } from './engine.js';
@@ -91,7 +92,7 @@ export async function containerStats(engine: Engine, rec: ContainerRecord): Prom
   // docker subtracts the page cache from usage.
   const cache = b.data?.memory?.stats?.total_inactive_file ?? b.data?.memory?.stats?.inactive_file ?? 0;
   const used = Math.max(0, (mem?.usage ?? 0) - cache);
-  const hostMem = (await import('node:os')).totalmem();
+  const hostMem = totalmem();
   const limit = mem?.limit !== undefined && mem.limit > 0 && mem.limit < hostMem ? mem.limit : hostMem;
   const io = b.data?.blkio?.ioServiceBytesRecursive ?? [];
   const sum = (op: string): number => io.filter((x) => (x.op ?? '').toLowerCase() === op).reduce((s, x) => s + (x.value ?? 0), 0);

@@ -11,13 +11,17 @@ import { apiCommands } from './api-commands.js';
 
 export const VERSION = '0.1.0';
 
-const GLOBAL_FLAGS: FlagSpecs = {
-  root: { kind: 'string', default: process.env.BERTH_ROOT ?? '/var/lib/berth' },
-  'run-root': { kind: 'string', default: process.env.BERTH_RUN_ROOT ?? '/run/berth' },
-  debug: { kind: 'bool', short: 'D' },
-  version: { kind: 'bool', short: 'v' },
-  help: { kind: 'bool', short: 'h' },
-};
+// A function, not a constant: the defaults come from the environment of this process, and the
+// module may have been evaluated when the startup snapshot was built (scripts/bundle.mjs).
+function globalFlags(): FlagSpecs {
+  return {
+    root: { kind: 'string', default: process.env.BERTH_ROOT ?? '/var/lib/berth' },
+    'run-root': { kind: 'string', default: process.env.BERTH_RUN_ROOT ?? '/run/berth' },
+    debug: { kind: 'bool', short: 'D' },
+    version: { kind: 'bool', short: 'v' },
+    help: { kind: 'bool', short: 'h' },
+  };
+}
 
 /** `docker container ls` and friends: group verbs map onto the flat ones. */
 const GROUPS: Record<string, Record<string, string>> = {
@@ -68,7 +72,7 @@ Run 'berth COMMAND --help' for a command's flags and where it differs from docke
 export async function main(argv: string[]): Promise<number> {
   let debug = argv.includes('--debug') || argv.includes('-D');
   try {
-    const g = parseArgs(argv, GLOBAL_FLAGS, { stopAtPositional: true, what: 'berth' });
+    const g = parseArgs(argv, globalFlags(), { stopAtPositional: true, what: 'berth' });
     debug = g.flags.debug === true;
     let [name, ...rest] = g.positionals;
     if (g.flags.version) name = 'version';

@@ -2,6 +2,7 @@
 // lazily and optionally: until it is installed, a zstd layer fails with a clear error instead of
 // the whole program failing to start.
 
+import { createRequire } from 'node:module';
 import { BerthError } from '../../errors.js';
 
 interface FzstdStream {
@@ -15,8 +16,9 @@ let loading: Promise<FzstdModule | undefined> | undefined;
 
 function load(): Promise<FzstdModule | undefined> {
   // A computed specifier keeps tsc from requiring the package's types before it is installed.
+  // require, not import(): bin/berth runs from a V8 startup snapshot, where import() is missing.
   const specifier = 'fzstd';
-  loading ??= (import(specifier) as Promise<FzstdModule>).then(
+  loading ??= new Promise<FzstdModule>((resolve) => resolve(createRequire(import.meta.url)(specifier) as FzstdModule)).then(
     (m) => (typeof m.Decompress === 'function' ? m : undefined),
     () => undefined,
   );

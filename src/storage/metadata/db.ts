@@ -4,10 +4,41 @@
 // migrations registered by the modules that own the tables.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { BerthError } from '../../errors.js';
 
 export type Db = Database.Database;
+
+type Open = (path: string) => Db;
+let opener: Open | undefined;
+
+/**
+ * better-sqlite3's JavaScript is bundled, even into bin/berth's V8 startup snapshot, but its native
+ * addon cannot be in a snapshot: it is loaded here, at the first open, from where npm builds it
+ * (which also skips the dozen places the package's own search tries). Where it is not there (a
+ * debug build, a prebuilt elsewhere), the package is loaded whole from its files, whose search
+ * finds it: that search does not work from a bundle.
+ */
+function sqliteOpener(): Open {
+  if (opener !== undefined) return opener;
+  const require = createRequire(import.meta.url);
+  let addon: object | undefined;
+  try {
+    addon = require(join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node')) as object;
+  } catch {
+    addon = undefined;
+  }
+  if (addon !== undefined) {
+    // The types say a path; the package also takes the loaded addon (better-sqlite3 #972).
+    const options = { timeout: 30_000, nativeBinding: addon as unknown as string };
+    opener = (path) => new Database(path, options);
+  } else {
+    const Whole = require('better-sqlite3') as typeof Database;
+    opener = (path) => new Whole(path, { timeout: 30_000 });
+  }
+  return opener;
+}
 
 export interface Migration {
   /** Unique and increasing across all modules; never renumber a landed one. */
@@ -39,7 +70,7 @@ export function openDb(root: string): Db {
   }
   mkdirSync(root, { recursive: true, mode: 0o711 });
   try {
-    db = new Database(path, { timeout: 30_000 });
+    db = sqliteOpener()(path);
   } catch (e) {
     throw new BerthError('BERTH_EINTERNAL', `open database ${path}: ${(e as Error).message}`, { cause: e });
   }
