@@ -52,7 +52,7 @@ demo: build
 	bash scripts/demo.sh
 
 bench: build
-	bash bench/runtime-bench.sh
+	bash bench/run-all.sh
 
 clean:
 	rm -rf build dist test/fixtures/out
