@@ -27,7 +27,9 @@ export class EventJournal {
   get listeners(): number { return this.subscribers.size; }
 
   emit(Type: EventMessage['Type'], Action: string, ID: string, Attributes: Labels = {}): EventMessage {
-    const ns = BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime.bigint() % 1_000_000n);
+    // Wall-clock time with sub-millisecond precision (the monotonic clock from a wall-clock origin),
+    // so that an event is never later than a Date.now() read after it.
+    const ns = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
     const e: EventMessage = { Type, Action, Actor: { ID, Attributes }, scope: 'local', time: Number(ns / 1_000_000_000n), timeNano: Number(ns) };
     // docker-py and compose 1.x still read the pre-1.22 fields.
     if (Type === 'container') Object.assign(e, { status: Action, id: ID, from: Attributes.image ?? '' });
@@ -54,9 +56,10 @@ export class EventJournal {
       for await (const line of lines) {
         let e: EventMessage;
         try { e = JSON.parse(line) as EventMessage; } catch { continue; }
-        const t = e.timeNano / 1e9;
-        if (t < since) continue;
-        if (until !== undefined && t > until) continue;
+        // Compared in whole milliseconds: since/until come from clients (and Date.now()) at that grain.
+        const tMs = Math.floor(e.timeNano / 1e6);
+        if (tMs < Math.floor(since * 1000)) continue;
+        if (until !== undefined && tMs > Math.round(until * 1000)) continue;
         yield e;
       }
     }
