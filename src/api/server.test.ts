@@ -1,11 +1,11 @@
 // The HTTP layer over real sockets (in a temp dir): socket handling, both hijack forms on the
 // wire, header timeouts, concurrency, hang-ups, idle stop, and the TCP loopback rule.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeBackend } from './fake-backend.js';
@@ -13,7 +13,9 @@ import { parseListen, prepareSocketPath, startService, type Service } from './se
 import { deframe } from './mux.js';
 import { until } from './test-support.js';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'berth-api-'));
+const made: string[] = [];
+after(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'berth-api-')); made.push(d); return d; };
 
 async function serve(opts: Partial<Parameters<typeof startService>[0]> = {}): Promise<{ svc: Service; backend: FakeBackend; sock: string }> {
   const backend = new FakeBackend();

@@ -3,7 +3,7 @@
 // exec, multiplexed logs, archives for cp, save/load, pull progress).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,12 @@ describe('docker CLI against berth system service (fake backend)', { skip: haveD
   let s: Served;
   const d = (args: string[], opts?: { input?: string }) => docker(s.sock, args, opts);
   before(async () => { s = await serveFake(); });
-  after(async () => { await s.svc.stop(); });
+  const made: string[] = [];
+  const tempDir = (prefix: string): string => { const d = mkdtempSync(join(tmpdir(), prefix)); made.push(d); return d; };
+  after(async () => {
+    await s.svc.stop();
+    for (const d of [s.dir, ...made]) rmSync(d, { recursive: true, force: true });
+  });
 
   test('docker version negotiates the newest API and shows the server', async () => {
     const r = await d(['version']);
@@ -98,7 +103,7 @@ describe('docker CLI against berth system service (fake backend)', { skip: haveD
     const broken = await d(['pull', 'broken']);
     assert.notEqual(broken.code, 0);
     assert.match(broken.stderr, /layer download failed/);
-    const dir = mkdtempSync(join(tmpdir(), 'berth-save-'));
+    const dir = tempDir('berth-save-');
     assert.equal((await d(['save', '-o', join(dir, 'a.tar'), 'alpine'])).code, 0);
     assert.ok(execFileSync('tar', ['tf', join(dir, 'a.tar')]).toString().includes('manifest.json'));
     assert.equal((await d(['rmi', 'alpine'])).code, 0);
@@ -109,7 +114,7 @@ describe('docker CLI against berth system service (fake backend)', { skip: haveD
 
   test('docker cp both ways, diff, stats --no-stream, top', async () => {
     await d(['run', '-d', '--name', 'files', 'busybox', 'sleep', 'infinity']);
-    const dir = mkdtempSync(join(tmpdir(), 'berth-cp-'));
+    const dir = tempDir('berth-cp-');
     writeFileSync(join(dir, 'in.txt'), 'copied in\n');
     const cpIn = await d(['cp', join(dir, 'in.txt'), 'files:/tmp/']);
     assert.equal(cpIn.code, 0, cpIn.stderr);
@@ -136,7 +141,7 @@ describe('docker CLI against berth system service (fake backend)', { skip: haveD
   });
 
   test('build and search say clearly that they are not supported', async () => {
-    const ctx = mkdtempSync(join(tmpdir(), 'berth-build-'));
+    const ctx = tempDir('berth-build-');
     writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\n');
     const b = await d(['build', '-t', 'x', ctx]);
     assert.notEqual(b.code, 0);

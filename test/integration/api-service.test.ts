@@ -1,13 +1,15 @@
 // `berth system service` as its own process: the socket's life cycle (stale ones replaced, live
 // ones refused), the idle timeout, and the loopback-only TCP rule.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, docker, haveDocker, spawnService, waitUntil } from './api-helpers.js';
 
-const sockIn = (): string => join(mkdtempSync(join(tmpdir(), 'berth-svc-')), 'berth.sock');
+const made: string[] = [];
+after(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+const sockIn = (): string => { const d = mkdtempSync(join(tmpdir(), 'berth-svc-')); made.push(d); return join(d, 'berth.sock'); };
 const exists = (p: string): boolean => { try { return statSync(p).isSocket(); } catch { return false; } };
 
 describe('berth system service', () => {

@@ -55,7 +55,6 @@ describe('berth build matches buildah bud', { skip: !isRoot ? 'needs root' : mis
 
   test('same Dockerfile, same base: same filesystem and config', async (t) => {
     const work = mkdtempSync(join(tmpdir(), 'berth-vs-buildah-'));
-    t.after(() => rmSync(work, { recursive: true, force: true }));
     const ctx = makeContext(t, { Dockerfile: DOCKERFILE, 'src/a.txt': 'A\n', 'src/b.txt': 'B\n', 'data.txt': 'data\n' });
 
     const r = tempRoots(t);
@@ -67,7 +66,11 @@ describe('berth build matches buildah bud', { skip: !isRoot ? 'needs root' : mis
     sh('buildah', [...bh, 'pull', '-q', `docker-archive:${DEFAULT_ARCHIVE}`]);
     sh('buildah', [...bh, 'bud', '-q', '--isolation', 'chroot', '--format', 'docker', '-t', 'localhost/cmp', ctx]);
     sh('buildah', [...bh, 'push', '-q', 'localhost/cmp', `oci:${join(work, 'oci-buildah')}:cmp`]);
-    t.after(() => { spawnSync('buildah', [...bh, 'rmi', '--all', '--force']); });
+    // One hook, in this order: buildah recreates its lock files in the roots when it runs.
+    t.after(() => {
+      spawnSync('buildah', [...bh, 'rmi', '--all', '--force']);
+      rmSync(work, { recursive: true, force: true });
+    });
 
     for (const side of ['berth', 'buildah']) sh('umoci', ['unpack', '--image', `${join(work, `oci-${side}`)}:cmp`, join(work, `unpacked-${side}`)]);
     const ours = listing(join(work, 'unpacked-berth', 'rootfs'));
