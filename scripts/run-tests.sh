@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 log=$(mktemp /tmp/berth-tests.XXXXXX)
 trap 'rm -f "$log"' EXIT
 status=0
+# Tests share the busybox rootfs fixture read-only; remember it to check that none wrote into it.
+fixture=test/fixtures/out/busybox-rootfs
+fixture_before=$(cd "$fixture" && find . | sort | sha256sum)
 mapfile -t unit < <(find build/src -name '*.test.js' | sort)
 mapfile -t integ < <(find build/test -name '*.test.js' | sort)
 echo "== unit tests (${#unit[@]} files)"
@@ -13,6 +16,11 @@ node --test --test-concurrency=2 --test-reporter=spec "${unit[@]}" 2>&1 | tee -a
 if [ "${#integ[@]}" -gt 0 ]; then
   echo "== integration tests (${#integ[@]} files)"
   node --test --test-concurrency=1 --test-reporter=spec "${integ[@]}" 2>&1 | tee -a "$log" || status=1
+fi
+if [ "$(cd "$fixture" && find . | sort | sha256sum)" != "$fixture_before" ]; then
+  echo "a test wrote into the shared fixture $fixture (use an overlay or a copy):"
+  (cd "$fixture" && find . -newer .busybox-stamp | head -20)
+  echo "ℹ fail 1" >> "$log"
 fi
 sum() { grep -E "^ℹ $1 [0-9]+$" "$log" | awk '{s += $3} END {print s + 0}'; }
 passed=$(sum pass); failed=$(sum fail); cancelled=$(sum cancelled)

@@ -138,7 +138,8 @@ describe('createContainer with a helper spawned elsewhere', { skip: skipReason }
       ociVersion: '1.0.2',
       process: { args: ['sh', '-c', 'echo started; cat /proc/self/cgroup'], cwd: '/', env: ['PATH=/bin:/usr/bin'], user: { uid: 0, gid: 0 } },
       root: { path: busyboxRootfs, readonly: true },
-      mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
+      // /dev on a tmpfs: the default devices must not be made in the shared fixture.
+      mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }, { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }],
       linux: {
         cgroupsPath: `/${cgroupParent}/${id}`,
         namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'ipc' }, { type: 'uts' }, { type: 'network' }],
@@ -181,6 +182,7 @@ describe('createContainer with a helper spawned elsewhere', { skip: skipReason }
       ociVersion: '1.0.2',
       process: { args: ['no-such-program'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 } },
       root: { path: busyboxRootfs, readonly: true },
+      mounts: [{ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }],
       linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] },
     }));
     const ctx = { root, logger: silentLogger };
