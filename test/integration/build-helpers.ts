@@ -1,11 +1,11 @@
 // Shared by the build-*.test.ts suites: `berth build` against a private root and run root, contexts
 // written from a table of files, and what a failed build might have left behind.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DEFAULT_ARCHIVE, REPO, type Run } from './images-helpers.js';
+import { DEFAULT_ARCHIVE, REPO, runRootOf, type Run } from './images-helpers.js';
 
 export const BUILD_CLI = join(REPO, 'build/test/integration/build-cli.js');
 
@@ -13,8 +13,13 @@ export interface Roots { root: string; runRoot: string }
 
 export function tempRoots(t: { after(fn: () => void | Promise<void>): void }): Roots {
   const base = mkdtempSync(join(tmpdir(), 'berth-build-'));
-  t.after(() => rmSync(base, { recursive: true, force: true }));
-  return { root: join(base, 'root'), runRoot: join(base, 'run') };
+  const r = { root: join(base, 'root'), runRoot: join(base, 'run') };
+  t.after(() => {
+    // Containers run by `berth run` make <run root>/netns a shared bind mount of itself.
+    for (const runRoot of [r.runRoot, runRootOf(r.root)]) spawnSync('umount', ['--lazy', join(runRoot, 'netns')], { stdio: 'ignore' });
+    rmSync(base, { recursive: true, force: true });
+  });
+  return r;
 }
 
 /** `berth build ARGS` (through build-cli.js, the same command main.ts runs). */

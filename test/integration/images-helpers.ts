@@ -25,7 +25,7 @@ export interface Run {
 
 export function berth(root: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BERTH, '--root', root, ...args], {
+    const p = spawn(process.execPath, [BERTH, '--root', root, '--run-root', runRootOf(root), ...args], {
       env: { ...process.env, BERTH_DEFAULT_IMAGE: DEFAULT_ARCHIVE, ...(opts.env ?? {}) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -48,8 +48,18 @@ export async function ok(root: string, args: string[], opts: { input?: Buffer | 
 
 export function tempRoot(t: { after(fn: () => void): void }, prefix = 'berth-img-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => {
+    // A container run makes <run root>/netns a shared bind mount of itself (as `ip netns` does).
+    spawnSync('umount', ['--lazy', join(runRootOf(dir), 'netns')], { stdio: 'ignore' });
+    rmSync(runRootOf(dir), { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
+}
+
+/** Each test root gets its own run root beside it, never the host's /run/berth. */
+export function runRootOf(root: string): string {
+  return `${root}.run`;
 }
 
 export function blobsIn(root: string): string[] {
