@@ -5,7 +5,7 @@ NODE_BIN := node_modules/.bin
 # Debian packages the project needs: build, tests (peers we check against), benches.
 DEB_PACKAGES := busybox-static runc crun podman containerd skopeo docker-registry \
 	containernetworking-plugins iptables uidmap hyperfine libseccomp-dev seccomp strace \
-	iproute2 procps util-linux attr apache2-utils buildah umoci tini docker-compose
+	iproute2 procps util-linux attr apache2-utils buildah umoci tini docker-compose openssl
 
 .PHONY: all deps apt-deps npm-deps build ts native bundle fixtures default-image test demo bench clean
 

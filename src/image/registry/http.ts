@@ -3,6 +3,8 @@
 
 import { request as httpRequest, type IncomingMessage, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { readFileSync } from 'node:fs';
 import { BerthError } from '../../errors.js';
 
 export interface HttpRequest {
@@ -23,6 +25,27 @@ export interface HttpResponse {
   url: URL;
 }
 
+const extraCas = new Map<string, string[]>();
+
+/** Node's roots plus BERTH_EXTRA_CA_CERTS: bin/berth moves NODE_EXTRA_CA_CERTS there, because node
+ *  would parse that bundle at every start, and only registry TLS needs it. */
+function trustedCas(): string[] | undefined {
+  const file = process.env.BERTH_EXTRA_CA_CERTS;
+  if (file === undefined || file === '') return undefined;
+  let cas = extraCas.get(file);
+  if (cas === undefined) {
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new BerthError('BERTH_EINVAL', `extra CA certificates ${file}: ${(e as Error).message}`);
+    }
+    cas = [...rootCertificates, pem];
+    extraCas.set(file, cas);
+  }
+  return cas;
+}
+
 export function send(req: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const https = req.url.protocol === 'https:';
@@ -31,6 +54,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       headers: { 'User-Agent': 'berth/0.1', ...(req.headers ?? {}) },
       timeout: req.timeoutMs ?? 60_000,
       ...(https && req.insecureTls === true ? { rejectUnauthorized: false } : {}),
+      ...(https && req.insecureTls !== true && trustedCas() !== undefined ? { ca: trustedCas() } : {}),
     };
     const r = (https ? httpsRequest : httpRequest)(req.url, opts, (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
