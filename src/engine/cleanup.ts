@@ -7,6 +7,7 @@ import type { Engine } from './engine.js';
 import { getContainer, tx, updateContainer, type ContainerRecord } from './records.js';
 import { pidAlive, recordExit } from './state.js';
 import { releaseNetwork } from './network.js';
+import { trace } from './trace.js';
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 60_000;
@@ -35,12 +36,16 @@ export function nextDelay(rec: ContainerRecord): number {
 export async function containerExited(engine: Engine, id: string): Promise<void> {
   let rec = getContainer(engine.db, id);
   if (rec === undefined || rec.state === 'removing' || rec.state === 'creating') return;
+  trace('exited: begin');
   rec = (await recordExit(engine, id)) ?? rec;
+  trace('exited: recorded');
   await engine.runtime(rec).delete(id, true).catch(() => undefined);
+  trace('exited: runtime deleted');
   rec = getContainer(engine.db, id);
   if (rec === undefined || rec.state !== 'exited') return;
   // docker keeps the endpoint while the container runs and frees it at exit; a restart attaches anew.
   await releaseNetwork(engine, id);
+  trace('exited: network released');
   if (rec.config.request.autoRemove) {
     // A foreground `run --rm` removes the container itself once it has read the exit code.
     if (pidAlive(rec.runnerPid) && rec.runnerPid !== process.pid) return;

@@ -8,6 +8,7 @@ import { imageCommands } from './image-commands.js';
 import { buildCommands } from './build-commands.js';
 import { networkCommands } from './network-commands.js';
 import { apiCommands } from './api-commands.js';
+import { trace } from '../../engine/trace.js';
 
 export const VERSION = '0.1.0';
 
@@ -70,6 +71,7 @@ Run 'berth COMMAND --help' for a command's flags and where it differs from docke
 }
 
 export async function main(argv: string[]): Promise<number> {
+  trace('main: begin');
   let debug = argv.includes('--debug') || argv.includes('-D');
   try {
     const g = parseArgs(argv, globalFlags(), { stopAtPositional: true, what: 'berth' });

@@ -5,6 +5,7 @@ import type { BerthCommand } from '../command.js';
 import { atLeast, exactly, forEach, launchStatus, openEngine, reportError } from './common.js';
 import { CREATE_FLAGS, RUN_DIFFERENCES, RUN_FLAGS, toCreateRequest } from './run-flags.js';
 import { startRelay, type Relay } from './attach-relay.js';
+import { trace } from '../../../engine/trace.js';
 
 type Engine = import('../../../engine/engine.js').Engine;
 
@@ -27,11 +28,13 @@ async function runForeground(engine: Engine, id: string, opts: { tty: boolean; s
     },
   });
   await relay?.done;
+  trace('run: output relayed');
   const exit = await readExitFile(containerPaths(engine.paths, id).exitFile).catch(() => null);
   const code = exit?.exitCode ?? (await waitContainer(engine, id));
   // The monitor's exit command left the exit to us (we are alive): do what it would have done.
   const { containerExited } = await import('../../../engine/cleanup.js');
   await containerExited(engine, id);
+  trace('run: exit handled');
   const { getContainer, tx, updateContainer } = await import('../../../engine/records.js');
   if (getContainer(engine.db, id) !== undefined) tx(engine.db, () => updateContainer(engine.db, id, { runnerPid: 0 }));
   if (opts.stdin) process.stdin.destroy();
@@ -62,6 +65,7 @@ export const run: BerthCommand = {
   async run(g, p) {
     const req = toCreateRequest(p);
     const engine = await openEngine(g);
+    trace('run: engine open');
     const { createContainer } = await import('../../../engine/create.js');
     const rec = await createContainer(engine, req);
     if (p.flags.detach === true) {
