@@ -90,6 +90,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "--device-filter") == 0)
 		return device_filter_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "--sys") == 0)
+		return sys_ops_main(argc, argv);
 	int sfd = parse_sync_fd(argc, argv);
 	sync_set_fd(sfd);
 	sealed_exe_ensure(argv);

@@ -171,5 +171,6 @@ __attribute__((noreturn)) void child_main(const struct plan *p, int start_pipe, 
 
 /* device-filter.c: `berth-nsexec --device-filter CGROUP_DIR`, a mode of its own (see there) */
 int device_filter_main(int argc, char **argv);
+int sys_ops_main(int argc, char **argv);
 
 #endif

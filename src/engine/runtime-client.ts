@@ -138,7 +138,7 @@ export class RuntimeClient {
 
   /** berth-nsexec, which the monitor spawns for createWithHelper. */
   async helperPath(): Promise<string> {
-    const { locateHelper } = await import('../runtime/launch/locate-helper.js');
+    const { locateHelper } = await import('../sys/locate-helper.js');
     return locateHelper();
   }
 

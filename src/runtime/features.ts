@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import { HOOK_NAMES, NAMESPACE_TYPES, type Features } from '../oci/runtime-spec.js';
 import { CAPABILITIES } from './plan/capabilities.js';
-import { knownMountOptions } from './plan/mount-options.js';
+import { knownMountOptions } from '../sys/mount-options.js';
 
 export const OCI_VERSION_MIN = '1.0.0';
 export const OCI_VERSION_MAX = '1.2.1';

@@ -32,7 +32,7 @@ import '../../network/netns.js';
 import '../../network/ports.js';
 import '../../runtime/logger.js';
 import '../../runtime/seccomp/index.js';
-import '../../runtime/launch/locate-helper.js';
+import '../../sys/locate-helper.js';
 import '../../runtime/lifecycle/create.js';
 import '../../runtime/lifecycle/start.js';
 import '../../runtime/lifecycle/kill.js';

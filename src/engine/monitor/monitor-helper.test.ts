@@ -12,7 +12,7 @@ import { createContainer } from '../../runtime/lifecycle/create.js';
 import { deleteContainer } from '../../runtime/lifecycle/delete.js';
 import { containerState } from '../../runtime/lifecycle/query.js';
 import { startContainer } from '../../runtime/lifecycle/start.js';
-import { locateHelper } from '../../runtime/launch/locate-helper.js';
+import { locateHelper } from '../../sys/locate-helper.js';
 import { silentLogger } from '../../runtime/logger.js';
 import type { RuntimeContext } from '../../runtime/lifecycle/context.js';
 import { attachClient, resizeTerminal } from './attach.js';

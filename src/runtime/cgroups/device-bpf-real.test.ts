@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { compileDeviceFilter } from './device-bpf.js';
-import { locateHelper } from '../launch/locate-helper.js';
+import { locateHelper } from '../../sys/locate-helper.js';
 import { attachDeviceFilter, deviceFilterError } from './device-filter-attach.js';
 import { openCgroupManager } from './driver.js';
 import type { LinuxDeviceCgroup } from './resources.js';

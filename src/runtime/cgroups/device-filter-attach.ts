@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { BerthError } from '../../errors.js';
-import { locateHelper } from '../launch/locate-helper.js';
+import { locateHelper } from '../../sys/locate-helper.js';
 import { cgroupErrnoText } from './fs.js';
 
 const errnoName = (n: number): string | undefined =>

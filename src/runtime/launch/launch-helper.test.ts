@@ -10,7 +10,7 @@ import { isBerthError } from '../../errors.js';
 import { decodeError, encodeFrame, encodePlan, FrameReader, type HelperError } from '../plan/encode.js';
 import { Sync, Tag } from '../plan/tags.js';
 import { launchHelper } from './launch-helper.js';
-import { locateHelper } from './locate-helper.js';
+import { locateHelper } from '../../sys/locate-helper.js';
 import {
   basePlan, busyboxRootfs, killQuietly, mountOp, MS_BIND, runForeground, skipReason, tempDir,
 } from './fixtures.js';

@@ -8,7 +8,7 @@ import type { LaunchPlan } from '../plan/launch-plan.js';
 import { decodeError, decodeI32, decodeU32, encodeFrame, encodePlan, FrameReader, type Frame } from '../plan/encode.js';
 import { Sync } from '../plan/tags.js';
 import { writeIdMappings } from './id-maps.js';
-import { locateHelper } from './locate-helper.js';
+import { locateHelper } from '../../sys/locate-helper.js';
 
 export type StdioEntry = IOType | 'inherit' | Stream | number | null | undefined;
 

@@ -15,7 +15,7 @@ import { startContainer } from '../lifecycle/start.js';
 import { silentLogger } from '../logger.js';
 import { basePlan, busyboxRootfs, killQuietly, mountOp, MS_BIND, repoRoot, skipReason, tempDir } from './fixtures.js';
 import { launchWithHelper } from './launch-helper.js';
-import { locateHelper } from './locate-helper.js';
+import { locateHelper } from '../../sys/locate-helper.js';
 
 interface Spawned {
   child: ChildProcess;

@@ -19,7 +19,7 @@ function one(buf: Buffer, tag: number): Buffer[] {
 }
 import { CAPABILITIES } from './capabilities.js';
 import { DEFAULT_DEVICES } from './default-devices.js';
-import { MS } from './mount-options.js';
+import { MS } from '../../sys/mount-options.js';
 import { CLONE_NEW } from './namespaces.js';
 import { RLIM_INFINITY } from './rlimits.js';
 

@@ -7,7 +7,7 @@ import type { Hook, Process, Spec } from '../../oci/runtime-spec.js';
 import { capabilitySets } from './capabilities.js';
 import { defaultSymlinks, resolveDevices } from './default-devices.js';
 import type { IdMapping, LaunchPlan, StartHook } from './launch-plan.js';
-import { MS, PROPAGATION_OPTIONS } from './mount-options.js';
+import { MS, PROPAGATION_OPTIONS } from '../../sys/mount-options.js';
 import { execJoins, resolveNamespaces } from './namespaces.js';
 import { IdmapHolders, resolveMounts, type MountSeams } from './plan-mounts.js';
 import { rlimitOps } from './rlimits.js';

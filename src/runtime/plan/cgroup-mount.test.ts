@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detectHostCgroups, expandCgroupMount, type HostCgroups } from './cgroup-mount.js';
-import { MS } from './mount-options.js';
+import { MS } from '../../sys/mount-options.js';
 
 const HYBRID_MOUNTINFO = [
   '25 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MountOp } from './launch-plan.js';
-import { bindRemountFlags, MS } from './mount-options.js';
+import { bindRemountFlags, MS } from '../../sys/mount-options.js';
 
 export interface HostCgroupMount {
   /** Absolute host path, e.g. /sys/fs/cgroup/memory. */

@@ -5,7 +5,7 @@ import { BerthError } from '../../errors.js';
 import type { Mount } from '../../oci/runtime-spec.js';
 import { detectHostCgroups, expandCgroupMount, type HostCgroups } from './cgroup-mount.js';
 import type { IdMapping, MountOp, UsernsHolder } from './launch-plan.js';
-import { bindRemountFlags, MS, parseMountOptions } from './mount-options.js';
+import { bindRemountFlags, MS, parseMountOptions } from '../../sys/mount-options.js';
 
 export interface MountSeams {
   /** Host cgroup layout; detected from /proc/self/mountinfo when a cgroup mount needs it. */

@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BerthError } from '../../errors.js';
+import { BerthError } from '../errors.js';
 
 const RELATIVE = join('native', 'build', 'berth-nsexec');
 let cached: string | undefined;
