@@ -4,6 +4,7 @@ import { createContainer } from '../../engine/create.js';
 import { containerDiff } from '../../engine/files.js';
 import { checkName } from '../../engine/ids.js';
 import { dockerStatus, inspectContainer } from '../../engine/inspect.js';
+import { commandText, statusText } from '../../engine/status-text.js';
 import { listContainers } from '../../engine/list.js';
 import { getContainer, tx, updateContainer, type ContainerRecord } from '../../engine/records.js';
 import { pruneContainers, removeContainer } from '../../engine/remove.js';
@@ -17,39 +18,6 @@ import type {
 import { toCreateRequest } from './create-body.js';
 import { isLive } from './lifecycle.js';
 import { conflict, type EngineApi } from './state.js';
-
-/** docker's units.HumanDuration, which `ps` shows as "Up 3 seconds" / "Exited (0) 2 minutes ago". */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.round(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
-  return `${Math.round(h / 24 / 365)} years`;
-}
-
-export function statusText(rec: ContainerRecord, now = Date.now()): string {
-  const ago = (t: string | null): string => (t === null ? '' : `${humanDuration(now - Date.parse(t))} ago`);
-  const up = humanDuration(now - Date.parse(rec.startedAt ?? rec.createdAt));
-  const health = rec.health === null ? '' : rec.health.Status === 'starting' ? ' (health: starting)' : ` (${rec.health.Status})`;
-  switch (rec.state) {
-    case 'running': return `Up ${up}${health}`;
-    case 'paused': return `Up ${up} (Paused)`;
-    case 'restarting': return `Restarting (${rec.exitCode}) ${ago(rec.finishedAt)}`;
-    case 'exited': return `Exited (${rec.exitCode}) ${ago(rec.finishedAt)}`;
-    case 'removing': return 'Removal In Progress';
-    case 'dead': return 'Dead';
-    default: return 'Created';
-  }
-}
 
 function summaryPorts(ports: Record<string, PortBinding[] | null> | undefined): ContainerSummary['Ports'] {
   const out: ContainerSummary['Ports'] = [];
@@ -65,7 +33,7 @@ function summaryOf(api: EngineApi, rec: ContainerRecord): ContainerSummary {
   const ins = inspectContainer(api.engine, rec) as unknown as ContainerInspect;
   return {
     Id: rec.id, Names: [`/${rec.name}`], Image: rec.imageName, ImageID: rec.imageId ?? '',
-    Command: rec.config.resolved.args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' '),
+    Command: commandText(rec),
     Created: Math.floor(Date.parse(rec.createdAt) / 1000), Ports: summaryPorts(ins.NetworkSettings.Ports),
     Labels: ins.Config.Labels ?? {}, State: dockerStatus(rec) as ContainerStatus, Status: statusText(rec),
     HostConfig: { NetworkMode: ins.HostConfig.NetworkMode ?? 'bridge' },

@@ -52,22 +52,7 @@ export function printItems<T>(items: T[], format: Format, rows: (items: T[]) => 
   else write(table(rows(items)));
 }
 
-/** "5 seconds", "About a minute", "3 hours", as docker's HumanDuration. */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.round(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  const d = Math.round(h / 24);
-  if (d < 14) return `${d} days`;
-  return `${Math.round(d / 7)} weeks`;
-}
+export { humanDuration } from '../../../engine/status-text.js';
 
 export function humanSize(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
