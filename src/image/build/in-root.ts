@@ -6,52 +6,15 @@
 import { chownSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../errors.js';
+import { pathComponents as components, resolveInRoot as resolve, type InRoot } from '../../sys/in-root.js';
 
 const MAX_LINKS = 40;
 
-export interface InRoot {
-  /** Host path of the location. */
-  host: string;
-  /** Components below the root after following symlinks. */
-  rel: string[];
-  exists: boolean;
-}
-
-function components(path: string): string[] {
-  return path.split('/').filter((c) => c !== '' && c !== '.');
-}
+export type { InRoot };
 
 /** Resolves `path` (as seen inside) under `root`; with followLast=false a final symlink is kept. */
 export function resolveInRoot(root: string, path: string, opts: { followLast?: boolean } = {}): InRoot {
-  const followLast = opts.followLast ?? true;
-  let pending = components(path);
-  const done: string[] = [];
-  let links = 0;
-  while (pending.length > 0) {
-    const c = pending.shift() as string;
-    if (c === '..') {
-      done.pop();
-      continue;
-    }
-    const host = join(root, ...done, c);
-    const st = lstatSync(host, { throwIfNoEntry: false });
-    if (st === undefined) {
-      for (const r of [c, ...pending]) if (r === '..') done.pop(); else done.push(r);
-      return { host: join(root, ...done), rel: done, exists: false };
-    }
-    if (st.isSymbolicLink() && (pending.length > 0 || followLast)) {
-      if (++links > MAX_LINKS) throw new BerthError('BERTH_EBUILD', `too many levels of symbolic links in ${path}`);
-      const target = readlinkSync(host);
-      if (target.startsWith('/')) done.length = 0;
-      pending = [...components(target), ...pending];
-      continue;
-    }
-    if (pending.length > 0 && !st.isDirectory()) {
-      throw new BerthError('BERTH_EBUILD', `${path}: /${[...done, c].join('/')} is not a directory`);
-    }
-    done.push(c);
-  }
-  return { host: join(root, ...done), rel: done, exists: true };
+  return resolve(root, path, { ...opts, strictDirs: true, code: 'BERTH_EBUILD' });
 }
 
 export interface Owner { uid: number; gid: number }
@@ -88,5 +51,5 @@ export function mkdirInRoot(root: string, path: string, owner?: Owner): InRoot {
     if (!st.isDirectory()) throw new BerthError('BERTH_EBUILD', `${path}: /${[...done, c].join('/')} exists and is not a directory`);
     done.push(c);
   }
-  return { host: join(root, ...done), rel: done, exists: true };
+  return { host: join(root, ...done), rel: done, inside: '/' + done.join('/'), exists: true };
 }
