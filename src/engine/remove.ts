@@ -73,7 +73,15 @@ async function teardown(engine: Engine, rec: ContainerRecord, volumes: boolean):
       /* gone */
     }
   }
-  await rt.delete(rec.id, true).catch(() => undefined);
+  let deleteError: unknown;
+  await rt.delete(rec.id, true).catch((e: unknown) => {
+    deleteError = e;
+  });
+  // The row must outlive a container the runtime could not delete, or nothing could reach it
+  // again: it stays `removing`, and the next rm -f (or reconcile) tries anew.
+  if (deleteError !== undefined && (await rt.state(rec.id).catch(() => null)) !== null) {
+    throw new BerthError('BERTH_ESTATE', `cannot remove container ${rec.name}: the runtime could not delete it: ${(deleteError as Error).message}`, { cause: deleteError });
+  }
   trace('rm: runtime delete done');
   // Before the row goes: a failure here leaves a `removing` row that reconcile retries.
   await releaseNetwork(engine, rec.id, { force: true });

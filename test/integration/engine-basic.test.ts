@@ -271,6 +271,25 @@ describe('berth engine', { skip, concurrency: false }, () => {
     cli.ok(['rm', '-f', id]);
   });
 
+  it('rm keeps the record of a container the runtime could not delete, and a later rm -f finishes', async () => {
+    // runc, except that `delete` fails while the marker file exists
+    const marker = join(host, 'fail-delete');
+    const runtime = join(host, 'flaky-runtime');
+    writeFileSync(runtime, `#!/bin/sh\nfor a in "$@"; do [ "$a" = delete ] && [ -e ${marker} ] && { echo "flaky: delete refused" >&2; exit 1; }; done\nexec runc "$@"\n`, { mode: 0o755 });
+    const id = cli.ok(['run', '--network', 'none', '-d', '--runtime', runtime, 'busybox', 'sleep', '60']);
+    writeFileSync(marker, '');
+    const r = cli.run(['rm', '-f', id]);
+    assert.equal(r.status, 125, r.stderr);
+    assert.match(r.stderr, /could not delete it: .*flaky: delete refused/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(cli.ok(['ps', '-aq', '--no-trunc']), id, 'the record is still there, so the container can be reached');
+    rmSync(marker);
+    cli.ok(['rm', '-f', id]);
+    assert.equal(cli.ok(['ps', '-aq']), '');
+    const runcState = spawnSync('runc', ['--root', join(cli.runRoot, 'runtime'), 'state', id], { encoding: 'utf8' });
+    assert.notEqual(runcState.status, 0, 'runc no longer knows the container');
+  });
+
   it('start --all-restartable brings back restart=always containers', () => {
     const id = cli.ok(['create', '--network', 'none', '--restart', 'always', 'busybox', 'sleep', '60']);
     const other = cli.ok(['create', '--network', 'none', 'busybox', 'sleep', '60']);
