@@ -1,6 +1,7 @@
 // `top` (the runtime's pids, shown with the host's ps) and `stats` (the runtime's `events --stats`,
 // runc's JSON, turned into docker's columns).
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { BerthError } from '../errors.js';
@@ -18,7 +19,15 @@ export async function containerTop(engine: Engine, rec: ContainerRecord, psArgs:
   if (rec.state !== 'running' && rec.state !== 'paused') throw new BerthError('BERTH_ESTATE', `container ${rec.name} is not running`);
   const pids = await engine.runtime(rec).pids(rec.id);
   const args = psArgs.length > 0 ? psArgs : ['-ef'];
-  const { stdout } = await run('ps', args);
+  // As docker: ps selects the container's pids itself (-q), so `-o …`, which selects nothing, still
+  // lists them whoever runs them; options that cannot go with -q (f) get a second try without it.
+  let stdout: string;
+  try {
+    if (pids.length === 0) throw new Error('no pids');
+    stdout = (await run('ps', [...args, '-q', pids.join(',')])).stdout;
+  } catch {
+    stdout = (await run('ps', args)).stdout;
+  }
   const lines = stdout.split('\n').filter((l) => l.trim() !== '');
   const header = lines[0]!.trim().split(/\s+/);
   const pidCol = header.indexOf('PID');
@@ -33,6 +42,8 @@ export async function containerTop(engine: Engine, rec: ContainerRecord, psArgs:
 }
 
 export interface StatsRow {
+  /** The name or ID as the user gave it (docker's template field), else the ID. */
+  Container: string;
   ID: string;
   Name: string;
   CPUPerc: string;
@@ -43,24 +54,43 @@ export interface StatsRow {
   PIDs: string;
 }
 
-function bin(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+/** Go's %.<precision>g of `n` scaled into `units`: docker's units.BytesSize (1024, 4 digits) and
+ *  units.HumanSizeWithPrecision (1000, 3 digits). */
+function humanUnits(n: number, base: number, units: string[], precision: number): string {
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
+  while (n >= base && i < units.length - 1) {
+    n /= base;
     i++;
   }
-  return `${i === 0 ? n : n.toFixed(2)}${units[i]}`;
+  return `${Number(n.toPrecision(precision))}${units[i]}`;
 }
 
-function dec(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
+export const bytesSize = (n: number): string => humanUnits(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], 4);
+export const humanSize3 = (n: number): string => humanUnits(n, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], 3);
+
+/** Bytes received and sent on the interfaces of the process's network namespace, loopback aside. */
+export function netIO(procNetDev: string): { rx: number; tx: number } {
+  let rx = 0;
+  let tx = 0;
+  for (const line of procNetDev.split('\n').slice(2)) {
+    const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (m === null || m[1] === 'lo') continue;
+    const f = m[2]!.trim().split(/\s+/).map(Number);
+    rx += f[0] ?? 0;
+    tx += f[8] ?? 0;
   }
-  return `${i === 0 ? n : n.toFixed(2)}${units[i]}`;
+  return { rx, tx };
+}
+
+function containerNetIO(rec: ContainerRecord): string {
+  let text = '';
+  try {
+    if (rec.pid > 0) text = readFileSync(`/proc/${rec.pid}/net/dev`, 'utf8');
+  } catch {
+    /* gone */
+  }
+  const { rx, tx } = netIO(text);
+  return `${humanSize3(rx)} / ${humanSize3(tx)}`;
 }
 
 interface RuncStats {
@@ -76,8 +106,9 @@ async function sample(engine: Engine, rec: ContainerRecord): Promise<RuncStats> 
   return (await engine.runtime(rec).stats(rec.id)) as RuncStats;
 }
 
-export async function containerStats(engine: Engine, rec: ContainerRecord): Promise<StatsRow> {
-  const base = { ID: rec.id.slice(0, 12), Name: rec.name };
+export async function containerStats(engine: Engine, rec: ContainerRecord, opts: { noTrunc?: boolean; asGiven?: string } = {}): Promise<StatsRow> {
+  const id = opts.noTrunc === true ? rec.id : rec.id.slice(0, 12);
+  const base = { Container: opts.asGiven ?? id, ID: id, Name: rec.name };
   if (rec.state !== 'running' && rec.state !== 'paused') {
     return { ...base, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0' };
   }
@@ -99,10 +130,10 @@ export async function containerStats(engine: Engine, rec: ContainerRecord): Prom
   return {
     ...base,
     CPUPerc: `${Math.max(0, cpu).toFixed(2)}%`,
-    MemUsage: `${bin(used)} / ${bin(limit)}`,
+    MemUsage: `${bytesSize(used)} / ${bytesSize(limit)}`,
     MemPerc: `${((used / limit) * 100).toFixed(2)}%`,
-    NetIO: '0B / 0B',
-    BlockIO: `${dec(sum('read'))} / ${dec(sum('write'))}`,
+    NetIO: containerNetIO(rec),
+    BlockIO: `${humanSize3(sum('read'))} / ${humanSize3(sum('write'))}`,
     PIDs: String(b.data?.pids?.current ?? 0),
   };
 }

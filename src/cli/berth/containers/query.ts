@@ -2,35 +2,10 @@
 import { BerthError } from '../../../errors.js';
 import type { BerthCommand } from '../command.js';
 import { atLeast, exactly, openEngine } from './common.js';
-import { humanBinary, humanDuration, parseFormat, printItems, table, write } from './output.js';
+import { commandText, humanDuration, statusText } from '../../../engine/status-text.js';
+import { humanBinary, parseFormat, printItems, table, write } from './output.js';
 
 type Rec = import('../../../engine/records.js').ContainerRecord;
-
-function statusText(rec: Rec, now: number): string {
-  const ago = (t: string | null): string => (t === null ? '' : `${humanDuration(now - Date.parse(t))} ago`);
-  const health = rec.health === null ? '' : rec.health.Status === 'starting' ? ' (health: starting)' : ` (${rec.health.Status})`;
-  switch (rec.state) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(rec.startedAt ?? rec.createdAt))}${health}`;
-    case 'paused':
-      return `Up ${humanDuration(now - Date.parse(rec.startedAt ?? rec.createdAt))} (Paused)`;
-    case 'restarting':
-      return `Restarting (${rec.exitCode}) ${ago(rec.finishedAt)}`;
-    case 'exited':
-      return `Exited (${rec.exitCode}) ${ago(rec.finishedAt)}`;
-    case 'removing':
-      return 'Removal In Progress';
-    case 'dead':
-      return 'Dead';
-    default:
-      return 'Created';
-  }
-}
-
-function command(rec: Rec): string {
-  const text = rec.config.resolved.args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
-  return text;
-}
 
 export interface PsRow {
   ID: string;
@@ -53,7 +28,7 @@ export function psRows(recs: Rec[], noTrunc: boolean, ports: (r: Rec) => string 
   return recs.map((r) => ({
     ID: noTrunc ? r.id : r.id.slice(0, 12),
     Image: r.imageName,
-    Command: noTrunc ? command(r) : (command(r).length > 20 ? `${command(r).slice(0, 19)}…` : command(r)),
+    Command: noTrunc ? commandText(r) : (commandText(r).length > 20 ? `${commandText(r).slice(0, 19)}…` : commandText(r)),
     CreatedAt: r.createdAt,
     RunningFor: `${humanDuration(now - Date.parse(r.createdAt))} ago`,
     Status: statusText(r, now),
@@ -214,8 +189,10 @@ export const stats: BerthCommand = {
     const format = parseFormat(p.flags.format as string | undefined);
     const once = p.flags['no-stream'] === true;
     for (;;) {
-      const recs = p.positionals.length > 0 ? await Promise.all(p.positionals.map((r) => lookup(engine, r))) : await listContainers(engine, { all: p.flags.all === true });
-      const rows = await Promise.all(recs.map((r) => containerStats(engine, r)));
+      const noTrunc = p.flags['no-trunc'] === true;
+      const rows = p.positionals.length > 0
+        ? await Promise.all(p.positionals.map(async (ref) => containerStats(engine, await lookup(engine, ref), { noTrunc, asGiven: ref })))
+        : await Promise.all((await listContainers(engine, { all: p.flags.all === true })).map((r) => containerStats(engine, r, { noTrunc })));
       if (!once && format.kind === 'table') write('\x1b[2J\x1b[H');
       printItems(rows, format, (items) => [
         ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
