@@ -3,6 +3,7 @@
  * foreground mode stay as its parent. The protocol is in plan.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,28 @@ static int parse_sync_fd(int argc, char **argv)
 		exit(2);
 	}
 	return (int)fd;
+}
+
+/* $BERTH_CGROUP_WARMUP names the cgroup.procs file of our own cgroup (TypeScript chose it). Until
+ * the plan arrives, our pid is written there every 2 ms: a move into the cgroup we are already in,
+ * which changes nothing, but keeps the kernel's cgroup_threadgroup_rwsem on its fast path. Its
+ * first writer after a quiet spell waits out an RCU grace period (6-18 ms measured); paid here,
+ * while TypeScript builds the plan, the container's own move into its cgroups right after the
+ * clone takes microseconds. (src/runtime/cgroups/attach-warmup.ts) */
+static void cgroup_warmup(int sfd, const char *procs)
+{
+	int fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char pid[16];
+	int n = snprintf(pid, sizeof pid, "%d", (int)getpid());
+	struct pollfd wait = { .fd = sfd, .events = POLLIN };
+	/* at most ~10 s: a plan that takes longer gains nothing from it */
+	for (int i = 0; i < 5000; i++) {
+		if (write(fd, pid, (size_t)n) < 0 || poll(&wait, 1, 2) != 0)
+			break;
+	}
+	close(fd);
 }
 
 static struct plan *read_plan(void)
@@ -103,6 +126,9 @@ int main(int argc, char **argv)
 		fail(errno, "init", "sync fd %d", sfd);
 	fcntl(sfd, F_SETFD, FD_CLOEXEC);
 
+	const char *warmup = getenv("BERTH_CGROUP_WARMUP");
+	if (warmup != NULL && warmup[0] != '\0')
+		cgroup_warmup(sfd, warmup);
 	struct plan *p = read_plan();
 	if ((int)p->sync_fd != sfd)
 		fail_msg(EINVAL, "plan", "plan says sync fd %u, helper was given %d", p->sync_fd, sfd);

@@ -142,6 +142,12 @@ export class RuntimeClient {
     return locateHelper();
   }
 
+  /** The environment berth-nsexec wants from its spawner (its cgroup warm-up file). */
+  async helperEnv(): Promise<Record<string, string>> {
+    const { helperEnv } = await import('../runtime/launch/helper-env.js');
+    return helperEnv((await this.ctx()).cgroupRoot);
+  }
+
   /**
    * berth-runtime's `create --bundle B --pid-file P [--console-socket S] ID`, in this process, over a
    * helper that someone else spawned (its fd 3 is the other end of `helper`). Resolves with the

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
-import { spawnMonitor, spawnMonitorWithHelper, type MonitorHandle, type SpawnMonitorOptions } from './monitor/index.js';
+import { spawnMonitor, spawnMonitorWithHelper, type HelperMonitor, type MonitorHandle, type SpawnMonitorOptions } from './monitor/index.js';
 import type { Engine } from './engine.js';
 import { containerPaths, runtimeRoot } from './paths.js';
 import { getContainer, tx, updateContainer, type ContainerRecord } from './records.js';
@@ -73,8 +73,7 @@ function healthIntervalMs(rec: ContainerRecord): number | undefined {
  * container is still its child (monitor.h, HELPER MODE): one Node start fewer than the monitor
  * running `berth-runtime create`. The bundle, the runtime root and the state are the same.
  */
-async function createInProcess(rt: RuntimeClient, opts: SpawnMonitorOptions): Promise<MonitorHandle> {
-  const mon = spawnMonitorWithHelper({ ...opts, execHelper: await rt.helperPath() });
+async function createInProcess(rt: RuntimeClient, opts: SpawnMonitorOptions, mon: HelperMonitor): Promise<MonitorHandle> {
   let pid: number;
   try {
     pid = await rt.createWithHelper(opts.id, {
@@ -125,43 +124,52 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
     );
     throw new BerthError('BERTH_ELAUNCH', message, { cause, detail: { exitStatus: status } });
   };
+  const req = rec.config.request;
+  const interval = healthIntervalMs(rec);
+  const monitorOptions: SpawnMonitorOptions = {
+    id,
+    bundle: paths.bundle,
+    runtime: rec.config.resolved.runtime,
+    runtimeArgs: ['--root', runtimeRoot(engine.paths)],
+    logPath: paths.log,
+    ...(req.logMaxSize !== undefined ? { logMaxSize: req.logMaxSize } : {}),
+    ...(req.logMaxFile !== undefined ? { logMaxFiles: req.logMaxFile } : {}),
+    attachSocket: paths.attach,
+    exitFile: paths.exitFile,
+    pidFile: paths.pidFile,
+    terminal: req.tty,
+    stdin: req.openStdin,
+    exitCommand: exitCommand(engine, id, opts.keepRunner === true),
+    ...(interval !== undefined ? { health: { ...engine.cliCommand('healthcheck', 'run', id), intervalMs: interval } } : {}),
+  };
+  // With berth-runtime in this process, the monitor and the helper below it start before the
+  // network is set up: the helper's cgroup warm-up (src/runtime/cgroups/attach-warmup.ts) then
+  // has its grace period behind it when the runtime makes the container's cgroups.
+  let early: HelperMonitor | undefined;
   try {
     await ensureRootfs(engine, rec);
     // A runtime container left by an earlier run (its cleanup did not get to delete it).
     if ((await rt.state(id)) !== null) await rt.delete(id, true).catch(() => undefined);
     rmSync(paths.runDir, { recursive: true, force: true });
     mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+    if (rt.ref.builtin) {
+      trace('start: spawning monitor');
+      early = spawnMonitorWithHelper({ ...monitorOptions, execHelper: await rt.helperPath(), helperEnv: await rt.helperEnv() });
+    }
     trace('start: network');
     await setupNetwork(engine, rec);
     trace('start: network ready');
   } catch (e) {
+    await early?.abort();
     await releaseNetwork(engine, id, { force: true }).catch(() => undefined);
     tx(engine.db, () => updateContainer(engine.db, id, { state: rec.state === 'restarting' ? 'exited' : rec.state, runnerPid: 0 }));
     throw e;
   }
 
-  const req = rec.config.request;
-  const interval = healthIntervalMs(rec);
   let handle;
-  trace('start: spawning monitor');
   try {
-    const monitorOptions: SpawnMonitorOptions = {
-      id,
-      bundle: paths.bundle,
-      runtime: rec.config.resolved.runtime,
-      runtimeArgs: ['--root', runtimeRoot(engine.paths)],
-      logPath: paths.log,
-      ...(req.logMaxSize !== undefined ? { logMaxSize: req.logMaxSize } : {}),
-      ...(req.logMaxFile !== undefined ? { logMaxFiles: req.logMaxFile } : {}),
-      attachSocket: paths.attach,
-      exitFile: paths.exitFile,
-      pidFile: paths.pidFile,
-      terminal: req.tty,
-      stdin: req.openStdin,
-      exitCommand: exitCommand(engine, id, opts.keepRunner === true),
-      ...(interval !== undefined ? { health: { ...engine.cliCommand('healthcheck', 'run', id), intervalMs: interval } } : {}),
-    };
-    handle = rt.ref.builtin ? await createInProcess(rt, monitorOptions) : await spawnMonitor(monitorOptions);
+    if (early === undefined) trace('start: spawning monitor');
+    handle = early !== undefined ? await createInProcess(rt, monitorOptions, early) : await spawnMonitor(monitorOptions);
   } catch (e) {
     // "container ID: monitor: runtime create exited with status 1: berth-runtime: exec ...": the
     // runtime's own words are what the user needs.

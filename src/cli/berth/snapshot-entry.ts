@@ -6,6 +6,8 @@
 import v8 from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { main } from './main.js';
+import { capabilitySet } from '../../engine/spec.js';
+import { compileSeccompCached, defaultSeccompProfile } from '../../runtime/seccomp/index.js';
 
 // The verbs are loaded lazily by main (dynamic imports, which the CommonJS bundle inlines); the
 // ones on the path of run, create, start, rm, ps, images and the monitor's callbacks are imported
@@ -38,6 +40,12 @@ import '../../runtime/lifecycle/start.js';
 import '../../runtime/lifecycle/kill.js';
 import '../../runtime/lifecycle/delete.js';
 import '../../runtime/lifecycle/query.js';
+
+// A container with docker's default capabilities gets this filter: compiled now, at build time, it
+// is in the snapshot's heap (src/runtime/seccomp/compile-cached.ts). The JSON round trip gives the
+// text the runtime will see after reading config.json back.
+const defaultProfile = defaultSeccompProfile({ capabilities: capabilitySet({ capAdd: [], capDrop: [], privileged: false }) });
+compileSeccompCached(JSON.parse(JSON.stringify(defaultProfile)) as typeof defaultProfile);
 
 declare global {
   // The bundle replaces import.meta.url with this (a CommonJS snapshot has no import.meta).

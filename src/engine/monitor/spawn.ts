@@ -12,6 +12,8 @@ import { buildMonitorArgs, type MonitorOptions } from './options.js';
 export interface SpawnMonitorOptions extends MonitorOptions {
   /** Defaults to findMonitorBinary(). */
   binary?: string;
+  /** Helper mode: environment the monitor passes on to the helper it spawns. */
+  helperEnv?: Record<string, string>;
   /** How long `create` may take before we give up waiting (the monitor is left to finish). */
   timeoutMs?: number;
 }
@@ -66,7 +68,11 @@ interface Launch {
 function launch(opts: SpawnMonitorOptions, helperFd?: number): Launch {
   const args = buildMonitorArgs(opts, SYNC_FD, helperFd);
   const binary = opts.binary ?? findMonitorBinary();
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...(helperFd !== undefined ? ['pipe' as const] : [])] });
+  const child = spawn(binary, args, {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...(helperFd !== undefined ? ['pipe' as const] : [])],
+    ...(opts.helperEnv !== undefined ? { env: { ...process.env, ...opts.helperEnv } } : {}),
+  });
   const sync = child.stdio[SYNC_FD] as Duplex;
   const helper = helperFd !== undefined ? (child.stdio[helperFd] as Socket) : undefined;
   const ready = new Promise<MonitorHandle>((resolve, reject) => {

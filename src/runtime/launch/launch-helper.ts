@@ -23,6 +23,8 @@ export interface LaunchOptions {
   onPid?: (pid: number) => Promise<void> | void;
   /** Mounts are done, pivot_root is next (plan.runHooks). */
   onHooks?: () => Promise<void> | void;
+  /** The helper's environment (helperEnv()); empty by default. */
+  env?: Record<string, string>;
 }
 
 export interface Launched {
@@ -183,7 +185,7 @@ export async function launchHelper(plan: LaunchPlan, opts: LaunchOptions = {}): 
     stdio: [in0, out1, err2, ...extra, 'pipe'],
     // a detached container gets its own session, away from the caller's terminal signals
     detached: !plan.foreground,
-    env: {},
+    env: opts.env ?? {},
   });
   const spawnFailed = new Promise<never>((_, reject) => {
     helper.once('error', (e) => reject(launchError(`start berth-nsexec: ${e.message}`, { step: 'spawn' }, e)));

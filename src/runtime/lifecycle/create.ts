@@ -8,6 +8,7 @@ import type { Spec } from '../../oci/runtime-spec.js';
 import { buildCreatePlan } from '../plan/build-plan.js';
 import { effectiveDeviceRules } from '../plan/device-rules.js';
 import { launchHelper, launchWithHelper, writeIdMappings, type ExternalHelper } from '../launch/index.js';
+import { helperEnv } from '../launch/helper-env.js';
 import { openCgroupManager, detectCgroupVersion, type CgroupManager } from '../cgroups/index.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { processStartTime } from '../proc.js';
@@ -98,7 +99,7 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
     let seccompProgram: { flags: number; program: Buffer } | undefined;
     if (linux.seccomp) {
       // Loaded only when needed: the syscall tables are the largest module of the runtime.
-      const { compileSeccomp } = await import('../seccomp/index.js');
+      const { compileSeccompCached: compileSeccomp } = await import('../seccomp/index.js');
       const compiled = compileSeccomp(linux.seccomp, { onWarning: (m: string) => ctx.logger.warn(m) });
       if (compiled.listenerPath !== undefined) {
         throw new BerthError('BERTH_EUNSUPPORTED', 'seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported yet');
@@ -160,7 +161,7 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
     };
     const launched: { pid: number; exit?: Promise<number>; helper?: ChildProcess } = opts.helper
       ? await launchWithHelper(plan, opts.helper, steps)
-      : await launchHelper(plan, { extraFds: opts.preserveFds ? Array.from({ length: opts.preserveFds }, (_, i) => 3 + i) : [], ...steps });
+      : await launchHelper(plan, { extraFds: opts.preserveFds ? Array.from({ length: opts.preserveFds }, (_, i) => 3 + i) : [], env: helperEnv(ctx.cgroupRoot), ...steps });
     pid = launched.pid;
     state.pid = pid;
     state.pidStartTime = processStartTime(pid) ?? '';

@@ -5,6 +5,7 @@ import { BerthError } from '../../errors.js';
 import type { Process } from '../../oci/runtime-spec.js';
 import { buildExecPlan } from '../plan/build-plan.js';
 import { launchHelper } from '../launch/index.js';
+import { helperEnv } from '../launch/helper-env.js';
 import { writeFileAtomic } from '../state/container-state.js';
 import { Container } from './container.js';
 import type { RuntimeContext } from './context.js';
@@ -81,7 +82,7 @@ export async function execInContainer(ctx: RuntimeContext, id: string, opts: Exe
   let seccompProgram: { flags: number; program: Buffer } | undefined;
   if (spec.linux?.seccomp) {
     // Loaded only when needed: the syscall tables are the largest module of the runtime.
-      const { compileSeccomp } = await import('../seccomp/index.js');
+      const { compileSeccompCached: compileSeccomp } = await import('../seccomp/index.js');
       const compiled = compileSeccomp(spec.linux.seccomp, { onWarning: () => {} });
     seccompProgram = { flags: compiled.flags, program: compiled.program };
   }
@@ -98,6 +99,7 @@ export async function execInContainer(ctx: RuntimeContext, id: string, opts: Exe
   const launched = await launchHelper(plan, {
     extraFds: opts.preserveFds ? Array.from({ length: opts.preserveFds }, (_, i) => 3 + i) : [],
     onPid: async (pid: number) => { cg.addProcess(pid); },
+    env: helperEnv(ctx.cgroupRoot),
   });
   if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(launched.pid));
   if (opts.detach || !launched.exit) return 0;

@@ -1,5 +1,6 @@
 // The seccomp compiler: OCI linux.seccomp → classic BPF bytes for the C helper to load.
 export { compileSeccomp, nativeScmpArch } from './compile.js';
+export { compileSeccompCached } from './compile-cached.js';
 export { defaultSeccompProfile } from './default-profile.js';
 export type {
   CompileOptions,

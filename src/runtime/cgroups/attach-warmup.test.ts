@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { locateHelper } from '../../sys/locate-helper.js';
+import { helperEnv } from '../launch/helper-env.js';
+import { ownProcsFile } from './attach-warmup.js';
+
+const hybrid = ['12:pids:/user.slice/s', '11:cpu,cpuacct:/user.slice', '1:name=systemd:/user.slice/s', '0::/user.slice/s', ''].join('\n');
+
+test('ownProcsFile: the pids hierarchy on v1, the unified one on v2, only files that exist', () => {
+  const all = (): boolean => true;
+  assert.equal(ownProcsFile(hybrid, '/sys/fs/cgroup', all), '/sys/fs/cgroup/pids/user.slice/s/cgroup.procs');
+  const unifiedOnly = (p: string): boolean => p.includes('/unified/');
+  assert.equal(ownProcsFile(hybrid, '/sys/fs/cgroup', unifiedOnly), '/sys/fs/cgroup/unified/user.slice/s/cgroup.procs');
+  assert.equal(ownProcsFile('0::/\n', '/sys/fs/cgroup', all), '/sys/fs/cgroup/cgroup.procs');
+  assert.equal(ownProcsFile(hybrid, '/sys/fs/cgroup', () => false), undefined);
+  assert.equal(ownProcsFile('0::/../x\n', '/sys/fs/cgroup', all), undefined);
+});
+
+test('helperEnv: no warm-up against a fake cgroup tree', () => {
+  assert.deepEqual(helperEnv('/tmp/fake-cgroup-tree'), {});
+});
+
+test('berth-nsexec writes its pid to $BERTH_CGROUP_WARMUP again and again until the plan comes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-warmup-'));
+  const file = join(dir, 'procs');
+  writeFileSync(file, '');
+  try {
+    const child = spawn(locateHelper(), ['3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { BERTH_CGROUP_WARMUP: file } });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // until the file shows several writes: then close the socket, which stops the loop (no plan)
+    for (let i = 0; i < 500 && readFileSync(file, 'utf8').length < 5 * String(child.pid).length; i++) await new Promise((r) => setTimeout(r, 10));
+    (child.stdio[3] as Duplex).destroy();
+    assert.notEqual(await exited, 0, 'no plan: the helper gives up');
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.length >= 5 * String(child.pid).length, `written ${text.length} bytes`);
+    assert.equal(text.replaceAll(String(child.pid), ''), '', 'nothing but its own pid');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
