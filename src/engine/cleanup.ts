@@ -43,16 +43,17 @@ export async function containerExited(engine: Engine, id: string): Promise<void>
   trace('exited: runtime deleted');
   rec = getContainer(engine.db, id);
   if (rec === undefined || rec.state !== 'exited') return;
-  // docker keeps the endpoint while the container runs and frees it at exit; a restart attaches anew.
-  await releaseNetwork(engine, id);
-  trace('exited: network released');
   if (rec.config.request.autoRemove) {
-    // A foreground `run --rm` removes the container itself once it has read the exit code.
+    // rm releases the network too. A foreground `run --rm` removes the container itself once it
+    // has read the exit code.
     if (pidAlive(rec.runnerPid) && rec.runnerPid !== process.pid) return;
     const { removeContainer } = await import('./remove.js');
     await removeContainer(engine, id, { force: true, volumes: true });
     return;
   }
+  // docker keeps the endpoint while the container runs and frees it at exit; a restart attaches anew.
+  await releaseNetwork(engine, id);
+  trace('exited: network released');
   if (!shouldRestart(rec)) return;
   const delay = nextDelay(rec);
   const claimed = tx(engine.db, () => {

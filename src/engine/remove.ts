@@ -84,11 +84,9 @@ async function teardown(engine: Engine, rec: ContainerRecord, volumes: boolean):
   }
   trace('rm: runtime delete done');
   // Before the row goes: a failure here leaves a `removing` row that reconcile retries.
-  await releaseNetwork(engine, rec.id, { force: true });
-  trace('rm: network released');
-  trace('rm: monitor gone');
-  await unmountAll(paths.rootfs);
-  trace('rm: unmounted');
+  // Independent of each other, and each waits on a child process: side by side.
+  await Promise.all([releaseNetwork(engine, rec.id, { force: true }), unmountAll(paths.rootfs)]);
+  trace('rm: network released, rootfs unmounted');
   if (rec.snapshotKey !== null) {
     try {
       const snap = (await engine.images()).snapshotter();
