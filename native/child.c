@@ -63,6 +63,9 @@ void child_main(const struct plan *p, int start_pipe, int console_sock, int rela
 	if (p->wait_go && (p->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		fail(errno, "namespaces", "unshare cgroup namespace");
 
+	if (p->loopback_up && loopback_up() < 0)
+		fail(errno, "network", "bring up lo in the new network namespace");
+
 	if (p->mode == MODE_CREATE) {
 		int rootfd = rootfs_prepare(p);
 		if (p->run_hooks) {

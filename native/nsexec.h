@@ -44,7 +44,7 @@ struct rlimit_op {
 };
 
 struct plan {
-	uint32_t mode, foreground, wait_go, run_hooks;
+	uint32_t mode, foreground, wait_go, run_hooks, loopback_up;
 	uint64_t clone_flags;
 	char *time_offsets;
 	uint32_t userns_holders;
@@ -172,5 +172,6 @@ __attribute__((noreturn)) void child_main(const struct plan *p, int start_pipe, 
 /* device-filter.c: `berth-nsexec --device-filter CGROUP_DIR`, a mode of its own (see there) */
 int device_filter_main(int argc, char **argv);
 int sys_ops_main(int argc, char **argv);
+int loopback_up(void);
 
 #endif

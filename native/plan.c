@@ -114,6 +114,7 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *p)
 	}
 	case PLAN_WAIT_GO: p->wait_go = get_u32(c); break;
 	case PLAN_RUN_HOOKS: p->run_hooks = get_u32(c); break;
+	case PLAN_LOOPBACK_UP: p->loopback_up = get_u32(c); break;
 	case PLAN_ROOTFS: p->rootfs = whole_str(c); break;
 	case PLAN_ROOTFS_READONLY: p->rootfs_readonly = get_u32(c); break;
 	case PLAN_ROOTFS_PROPAGATION: p->rootfs_propagation = get_u64(c); break;

@@ -101,6 +101,8 @@
 #define PLAN_RUN_HOOKS       15 /* u32 0/1: child sends SYNC_HOOKS before pivot_root and waits */
 #define PLAN_TIME_OFFSETS    16 /* str: written to /proc/self/timens_offsets by stage0 after
                                   unshare(CLONE_NEWTIME), before clone (the only moment it may be) */
+#define PLAN_LOOPBACK_UP     18 /* u32 0/1: the child brings `lo` up in its new network namespace (runc
+                                  does for a network namespace without a path) */
 #define PLAN_USERNS_HOLDERS  17 /* u32 n: user namespaces for id-mapped mounts, numbered 1..n */
 #define PLAN_ROOTFS_IDMAP    19 /* u32 holder (1..n): the rootfs is bound onto itself id-mapped,
                                   recursively, instead of the plain rbind */

@@ -44,7 +44,8 @@ static int parse_ulong(const char *s, unsigned long *out)
 	return errno == 0 && end != s && *end == '\0' ? 0 : -1;
 }
 
-static int loopback_up(void)
+/* also the container's, for PLAN_LOOPBACK_UP (child.c) */
+int loopback_up(void)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -133,7 +133,7 @@ export async function rootfsSupportsIdmap(rootfs: string): Promise<boolean> {
   if (known !== undefined) return known;
   const map = [{ containerID: 0, hostID: DEFAULT_USERNS_RANGE.start, size: 1 }];
   const plan: LaunchPlan = {
-    mode: 'create', foreground: true, cloneFlags: 0x00020000n /* CLONE_NEWNS */, joinNamespaces: [], waitForGo: false,
+    mode: 'create', foreground: true, cloneFlags: 0x00020000n /* CLONE_NEWNS */, joinNamespaces: [], waitForGo: false, loopbackUp: false,
     runHooks: false, usernsHolders: [{ uidMappings: map, gidMappings: map }], rootfsIdmap: 1, rootfs,
     rootfsReadonly: false, rootfsPropagation: 0n, noPivot: false, mounts: [], devices: [], symlinks: [],
     maskedPaths: [], readonlyPaths: [], sysctls: [], rlimits: [], noNewPrivileges: false,

@@ -65,6 +65,7 @@ export function basePlan(rootfs: string, args: string[], extra: Partial<LaunchPl
     cloneFlags: BigInt(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC),
     joinNamespaces: [],
     waitForGo: false,
+    loopbackUp: false,
     runHooks: false,
     rootfs,
     rootfsReadonly: false,

@@ -8,7 +8,7 @@ import { capabilitySets } from './capabilities.js';
 import { defaultSymlinks, resolveDevices } from './default-devices.js';
 import type { IdMapping, LaunchPlan, StartHook } from './launch-plan.js';
 import { MS, PROPAGATION_OPTIONS } from '../../sys/mount-options.js';
-import { execJoins, resolveNamespaces } from './namespaces.js';
+import { CLONE_NEW, execJoins, resolveNamespaces } from './namespaces.js';
 import { IdmapHolders, resolveMounts, type MountSeams } from './plan-mounts.js';
 import { rlimitOps } from './rlimits.js';
 import { sysctlOps } from './sysctl.js';
@@ -115,6 +115,7 @@ export function buildCreatePlan(spec: Spec, opts: CreatePlanOptions): PlanResult
     joinNamespaces: ns.joins,
     // Always: the parent joins the cgroup, writes id maps, time offsets and oom_score_adj first.
     waitForGo: true,
+    loopbackUp: (ns.cloneFlags & CLONE_NEW.network) !== 0n,
     runHooks: (hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) + (hooks.createContainer?.length ?? 0) > 0,
     usernsHolders: idmap.holders,
     rootfs: spec.root.path,
@@ -159,6 +160,7 @@ export function buildExecPlan(process: Process, opts: ExecPlanOptions): PlanResu
     joinNamespaces: execJoins(linux.namespaces, opts.containerPid),
     // The parent moves the new process into the container's cgroup before it goes on.
     waitForGo: true,
+    loopbackUp: false,
     runHooks: false,
     // The helper reaches the container's root through /proc/PID/root; no rootfs record.
     rootfs: '',

@@ -6,7 +6,7 @@ import { Sync, Tag } from './tags.js';
 
 function plan(extra: Partial<LaunchPlan> = {}): LaunchPlan {
   return {
-    mode: 'create', foreground: false, cloneFlags: 0x20020000n, joinNamespaces: [], waitForGo: true, runHooks: false,
+    mode: 'create', foreground: false, cloneFlags: 0x20020000n, joinNamespaces: [], waitForGo: true, loopbackUp: false, runHooks: false,
     rootfs: '/r', rootfsReadonly: false, rootfsPropagation: 0n, noPivot: false, mounts: [], devices: [], symlinks: [],
     maskedPaths: [], readonlyPaths: [], sysctls: [], rlimits: [], noNewPrivileges: true,
     user: { uid: 1, gid: 2, additionalGids: [] }, setgroups: true, cwd: '/', env: [], args: ['sh'],

@@ -106,6 +106,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   rec(Tag.CLONE_FLAGS, u64(plan.cloneFlags));
   for (const j of plan.joinNamespaces) rec(Tag.JOIN_NS, new Fields().u32(j.type).str(j.path).done());
   rec(Tag.WAIT_GO, flag(plan.waitForGo));
+  if (plan.loopbackUp) rec(Tag.LOOPBACK_UP, flag(true));
   rec(Tag.RUN_HOOKS, flag(plan.runHooks));
   if (plan.timeOffsets !== undefined) rec(Tag.TIME_OFFSETS, strBytes(plan.timeOffsets));
   if (plan.usernsHolders.length > 0) rec(Tag.USERNS_HOLDERS, u32(plan.usernsHolders.length));

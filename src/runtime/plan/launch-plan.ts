@@ -86,6 +86,8 @@ export interface LaunchPlan {
   joinNamespaces: NamespaceJoin[];
   /** The child waits for SYNC_GO (the parent writes id maps and joins cgroups first). */
   waitForGo: boolean;
+  /** A new network namespace (no path): bring `lo` up in it, as runc does. */
+  loopbackUp: boolean;
   /** The child stops before pivot_root for prestart/createRuntime/createContainer hooks. */
   runHooks: boolean;
   /** Text for /proc/self/timens_offsets of the new time namespace. */

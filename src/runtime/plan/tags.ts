@@ -20,6 +20,7 @@ export const Tag = {
   WAIT_GO: 14,
   RUN_HOOKS: 15,
   TIME_OFFSETS: 16,
+  LOOPBACK_UP: 18,
   USERNS_HOLDERS: 17,
   ROOTFS_IDMAP: 19,
   ROOTFS: 20,

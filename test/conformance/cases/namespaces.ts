@@ -22,6 +22,27 @@ export function namespaceCases(s: Suite): void {
       assert.equal(r.stdout.trim(), 'lo');
     });
 
+    it('lo is up in a new network namespace (runc brings it up), and not touched in a joined one', async (t) => {
+      const h = harness(t, s);
+      const id = h.id();
+      // IFF_UP is bit 0 of the interface flags
+      const b = h.bundle(id, ['cat', '/sys/class/net/lo/flags']);
+      const r = await h.run(['run', '--bundle', b.dir, id]);
+      assertOk(r, 'run');
+      assert.equal(Number(r.stdout.trim()) & 1, 1, `flags ${r.stdout.trim()}`);
+
+      const ns = uniqueId('bt').slice(0, 24);
+      ip(['netns', 'add', ns]);
+      h.cleanup.add(`ip netns del ${ns}`, () => ip(['netns', 'del', ns]));
+      const joined = h.id();
+      const jb = h.bundle(joined, ['cat', '/sys/class/net/lo/flags'], (spec) => {
+        spec.linux.namespaces = spec.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${ns}` } : n));
+      });
+      const jr = await h.run(['run', '--bundle', jb.dir, joined]);
+      assertOk(jr, 'run');
+      assert.equal(Number(jr.stdout.trim()) & 1, 0, 'a joined namespace keeps its lo as it was (down)');
+    });
+
     it('a namespace path joins an existing network namespace', async (t) => {
       const h = harness(t, s);
       const ns = uniqueId('bt').slice(0, 24);
