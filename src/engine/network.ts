@@ -26,11 +26,12 @@ export function isBridgeMode(mode: string): boolean {
 }
 
 /**
- * Modes whose namespace berth makes and removes (<runRoot>/netns/<id>): bridge and user networks,
- * and none, whose namespace berth makes too so that lo is up (the runtime's fresh one has it down).
+ * Modes whose namespace berth makes and removes (<runRoot>/netns/<id>): bridge and user networks.
+ * `none` gets a fresh one from the runtime, with lo up (berth-runtime and runc both bring it up),
+ * and gone with the container's last process: no file to make, bind or unmount.
  */
 export function ownsNetns(mode: string): boolean {
-  return mode === 'none' || isBridgeMode(mode);
+  return isBridgeMode(mode);
 }
 
 export function isDefaultNetwork(name: string): boolean {
@@ -204,7 +205,8 @@ async function joinContainerNetns(engine: Engine, rec: ContainerRecord): Promise
   const x = joinTarget(engine, rec);
   const mode = x.config.request.network;
   // joinTarget ended on a container that is not container:-mode itself: host, none or networks.
-  const path = mode === 'host' ? null : netnsPathOf(engine.paths.runRoot, x.id);
+  // A none container's namespace has no file: its init's (joinTarget made sure it runs).
+  const path = mode === 'host' ? null : mode === 'none' ? `/proc/${x.pid}/ns/net` : netnsPathOf(engine.paths.runRoot, x.id);
   const paths = containerPaths(engine.paths, rec.id);
   const spec = JSON.parse(readFileSync(paths.configJson, 'utf8')) as { linux?: { namespaces?: Array<{ type: string; path?: string }> } };
   const nss = (spec.linux!.namespaces ?? []).filter((n) => n.type !== 'network');
@@ -369,7 +371,7 @@ export function networkSettings(engine: Engine, rec: ContainerRecord): Record<st
   const first = rows[0];
   const onDefault = first !== undefined && first.network === DEFAULT_NETWORK;
   const def = onDefault ? (networks[DEFAULT_NETWORK] as Record<string, unknown>) : undefined;
-  const sandbox = up && ownsNetns(mode) ? netnsPathOf(engine.paths.runRoot, rec.id) : '';
+  const sandbox = !up ? '' : ownsNetns(mode) ? netnsPathOf(engine.paths.runRoot, rec.id) : mode === 'none' && rec.pid > 0 ? `/proc/${rec.pid}/ns/net` : '';
   return {
     Bridge: '',
     SandboxID: sandbox === '' ? '' : rec.id,

@@ -9,7 +9,7 @@
 // to the test's bridges' addresses and to its containers.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,6 +190,21 @@ describe('berth run with networks', { skip, concurrency: false, timeout: 600_000
     const names = (text: string): string[] => text.split('\n').filter(Boolean).map((l) => l.split(': ')[1]!.split('@')[0]!).sort();
     const inHost = ok(['run', '--rm', '--network', 'host', 'busybox', 'ip', '-o', 'link']);
     assert.deepEqual(names(inHost), names(sh('ip', ['-o', 'link'])));
+  });
+
+  it('--network none has no namespace file; container:NAME joins it through its process, and it goes with the container', () => {
+    const id = ok(['run', '-d', '--name', 'lonely', '--network', 'none', 'busybox', 'sh', '-c', 'nc -l -p 7000 -e echo hi-from-lonely; sleep 60']);
+    try {
+      const pid = Number(ok(['inspect', '--format', '{{.State.Pid}}', 'lonely']));
+      const key = ok(['inspect', '--format', '{{.NetworkSettings.SandboxKey}}', 'lonely']);
+      assert.equal(key, `/proc/${pid}/ns/net`);
+      assert.equal(existsSync(join(env.ctx.runRoot, 'netns', id)), false, 'no file under <run-root>/netns');
+      const inode = statSync(key).ino;
+      const out = ok(['run', '--rm', '--network', 'container:lonely', 'busybox', 'sh', '-c', 'readlink /proc/self/ns/net; nc 127.0.0.1 7000']);
+      assert.deepEqual(out.split('\n'), [`net:[${inode}]`, 'hi-from-lonely']);
+    } finally {
+      ok(['rm', '-f', 'lonely']);
+    }
   });
 
   it('--network-bandwidth lands as a tbf qdisc on the host end of the veth', () => {
