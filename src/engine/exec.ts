@@ -62,6 +62,18 @@ export async function execInteractive(engine: Engine, rec: ContainerRecord, opts
   const file = writeProcessFile(engine, rec, proc);
   const rt = engine.runtime(rec);
   const detach = opts.detach === true;
+  if (rt.ref.builtin && !detach) {
+    try {
+      // the helper relays a terminal (process.terminal) itself, as under the runtime's CLI
+      return await rt.execInProcess(rec.id, { processFile: file, stdin: opts.interactive === true ? 'inherit' : 'ignore' });
+    } catch (e) {
+      const msg = runtimeMessage((e as Error).message);
+      const status = launchExitStatus(msg);
+      throw new BerthError('BERTH_ELAUNCH', msg, { cause: e, detail: { exitStatus: status === 125 ? 126 : status } });
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
   const args = rt.execArgs(rec.id, { processFile: file, tty: opts.tty === true && !detach, detach });
   try {
     return await new Promise<number>((resolve, reject) => {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { BerthError } from '../../errors.js';
 import type { Process } from '../../oci/runtime-spec.js';
 import { buildExecPlan } from '../plan/build-plan.js';
-import { launchHelper } from '../launch/index.js';
+import { launchHelper, type LaunchOptions } from '../launch/index.js';
 import { helperEnv } from '../launch/helper-env.js';
 import { writeFileAtomic } from '../state/container-state.js';
 import { Container } from './container.js';
@@ -24,6 +24,8 @@ export interface ExecOptions {
   caps?: string[];
   noNewPrivs?: boolean;
   preserveFds?: number;
+  /** The helper's, and so the process's, fds 0-2 (default: ours), for a caller in this process. */
+  stdio?: LaunchOptions['stdio'];
 }
 
 export function execProcess(base: Process | undefined, opts: ExecOptions): Process {
@@ -82,8 +84,8 @@ export async function execInContainer(ctx: RuntimeContext, id: string, opts: Exe
   let seccompProgram: { flags: number; program: Buffer } | undefined;
   if (spec.linux?.seccomp) {
     // Loaded only when needed: the syscall tables are the largest module of the runtime.
-      const { compileSeccompCached: compileSeccomp } = await import('../seccomp/index.js');
-      const compiled = compileSeccomp(spec.linux.seccomp, { onWarning: () => {} });
+    const { compileSeccompCached: compileSeccomp } = await import('../seccomp/index.js');
+    const compiled = compileSeccomp(spec.linux.seccomp, { onWarning: () => {} });
     seccompProgram = { flags: compiled.flags, program: compiled.program };
   }
   const { plan, warnings } = buildExecPlan(proc, {
@@ -100,6 +102,7 @@ export async function execInContainer(ctx: RuntimeContext, id: string, opts: Exe
     extraFds: opts.preserveFds ? Array.from({ length: opts.preserveFds }, (_, i) => 3 + i) : [],
     onPid: async (pid: number) => { cg.addProcess(pid); },
     env: helperEnv(ctx.cgroupRoot),
+    ...(opts.stdio !== undefined ? { stdio: opts.stdio } : {}),
   });
   if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(launched.pid));
   if (opts.detach || !launched.exit) return 0;
