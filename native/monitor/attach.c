@@ -51,31 +51,6 @@ static size_t pend_len;
 static struct { enum slot_kind kind; int idx; } slots[2 + MAX_CLIENTS + MAX_CTL + 1];
 static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-static int listen_at(const char *path)
-{
-	struct sockaddr_un sa;
-	mode_t old;
-	int fd, rc;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	fmt(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	/* A socket left by a previous monitor of this container would make bind fail. */
-	(void)unlink(path);
-	/* umask is the only way to create the socket 0600 without a window of wider access. */
-	old = umask(0077);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0 || listen(fd, 16) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 int attach_open(const struct config *c)
 {
 	int i;
@@ -88,10 +63,10 @@ int attach_open(const struct config *c)
 	for (i = 0; i < MAX_CTL; i++)
 		ctls[i].fd = -1;
 	fmt(ctl_path, sizeof(ctl_path), "%s.ctl", cfg->attach_socket);
-	listen_fd = listen_at(cfg->attach_socket);
+	listen_fd = unix_listen(cfg->attach_socket, 16);
 	if (listen_fd < 0)
 		return -1;
-	ctl_listen_fd = listen_at(ctl_path);
+	ctl_listen_fd = unix_listen(ctl_path, 16);
 	return ctl_listen_fd < 0 ? -1 : 0;
 }
 

@@ -62,6 +62,24 @@ static void remember_early(pid_t pid, int status)
 	}
 }
 
+/* Reaps what has exited while a runtime or helper (pid) runs: its status when it is among them,
+ * the others (a container that exited at once) kept for reap_children. */
+static int reap_until(pid_t pid, int *status)
+{
+	int st, found = 0;
+	pid_t w;
+
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (w == pid) {
+			*status = st;
+			found = 1;
+		} else {
+			remember_early(w, st);
+		}
+	}
+	return found;
+}
+
 int reap_children(pid_t container_pid, int *status)
 {
 	int st, found = 0, i;
@@ -85,29 +103,6 @@ int reap_children(pid_t container_pid, int *status)
 		}
 	}
 	return found;
-}
-
-static int console_listen(const char *path)
-{
-	struct sockaddr_un sa;
-	mode_t old;
-	int fd, rc;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	fmt(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	(void)unlink(path);
-	old = umask(0077);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0 || listen(fd, 1) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* Takes the first fd passed on conn; returns it or -1 (also when nothing arrived yet). */
@@ -225,7 +220,7 @@ void run_create(const struct config *cfg, int in, int out, int err, int err_read
 	argv[argc++] = cfg->pid_file;
 	if (cfg->terminal) {
 		fmt(console_path, sizeof(console_path), "%s.console", cfg->attach_socket);
-		lfd = console_listen(console_path);
+		lfd = unix_listen(console_path, 1);
 		if (lfd < 0) {
 			fmt(res->error, sizeof(res->error), "console socket %s: %s", console_path, err_text(errno));
 			return;
@@ -243,22 +238,14 @@ void run_create(const struct config *cfg, int in, int out, int err, int err_read
 	}
 	while (!exited) {
 		struct pollfd pfd[3] = { { sig_fd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { conn, POLLIN, 0 } };
-		int st;
-		pid_t w;
 
 		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (lfd >= 0 && res->pty_master < 0 && (pfd[1].revents || pfd[2].revents))
 			console_step(lfd, &conn, &res->pty_master);
 		drain_signalfd();
-		while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
-			if (w == pid) {
-				status = st;
-				exited = 1;
-			} else {
-				remember_early(w, st);
-			}
-		}
+		if (reap_until(pid, &status))
+			exited = 1;
 	}
 	/* The fd is sent before create exits; it may still sit unread in the socket. */
 	if (lfd >= 0 && res->pty_master < 0)
@@ -443,7 +430,7 @@ void run_helper(const struct config *cfg, int in, int out, int err, int err_read
 
 	if (cfg->terminal) {
 		fmt(console_path, sizeof(console_path), "%s.console", cfg->attach_socket);
-		lfd = console_listen(console_path);
+		lfd = unix_listen(console_path, 1);
 		if (lfd < 0) {
 			fmt(res->error, sizeof(res->error), "console socket %s: %s", console_path, err_text(errno));
 			close(cfg->helper_fd);
@@ -462,22 +449,14 @@ void run_helper(const struct config *cfg, int in, int out, int err, int err_read
 		struct pollfd pfd[4] = {
 			{ sig_fd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { conn, POLLIN, 0 }, { have_line ? -1 : sync_fd, POLLIN, 0 },
 		};
-		int st;
-		pid_t w;
 
 		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
 			break;
 		if (lfd >= 0 && res->pty_master < 0 && (pfd[1].revents || pfd[2].revents))
 			console_step(lfd, &conn, &res->pty_master);
 		drain_signalfd();
-		while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
-			if (w == pid) {
-				status = st;
-				exited = 1;
-			} else {
-				remember_early(w, st);
-			}
-		}
+		if (reap_until(pid, &status))
+			exited = 1;
 		if (exited && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
 			char last[900];
 			last_line(err_read, last, sizeof(last));

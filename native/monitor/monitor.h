@@ -217,6 +217,8 @@ pid_t spawn_process(const char *path, const char *const argv[], int in, int out,
 /* spawn_process, in a new session, with fd3 (>= 3) as the child's fd 3. */
 pid_t spawn_helper(const char *path, const char *const argv[], int in, int out, int err, int fd3);
 void report_sync(int *sync_fd, const char *json_line);
+/* A non-blocking unix socket listening at path (replacing a stale one), mode 0600. */
+int unix_listen(const char *path, int backlog);
 
 /* log.c */
 enum stream_id { STREAM_STDOUT = 1, STREAM_STDERR = 2 };

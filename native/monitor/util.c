@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <stdio.h> /* rename() only */
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -126,4 +129,29 @@ void report_sync(int *sync_fd, const char *json_line)
 	(void)write_all(*sync_fd, "\n", 1);
 	close(*sync_fd);
 	*sync_fd = -1;
+}
+
+int unix_listen(const char *path, int backlog)
+{
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd, rc;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	fmt(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	/* A socket left by a previous monitor of this container would make bind fail. */
+	(void)unlink(path);
+	/* umask is the only way to create the socket 0600 without a window of wider access. */
+	old = umask(0077);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0 || listen(fd, backlog) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
