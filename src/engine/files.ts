@@ -10,7 +10,10 @@ import { resolveInRoot } from './inroot.js';
 import { containerPaths } from './paths.js';
 import type { ContainerRecord } from './records.js';
 import { isMounted, mountRootfs } from './rootfs.js';
-import { tarStream } from './tar-writer.js';
+import { Readable } from 'node:stream';
+import { tarDirectory } from '../image/archive/tar-dir.js';
+import { writeTar } from '../image/archive/tar-writer.js';
+import { overlayDiff } from '../image/build/layer-diff.js';
 
 export async function rootfsOf(engine: Engine, rec: ContainerRecord): Promise<string> {
   const paths = containerPaths(engine.paths, rec.id);
@@ -166,7 +169,8 @@ export async function commitContainer(engine: Engine, rec: ContainerRecord, opts
   try {
     return await store.createImageFromLayer({
       ...(image !== undefined ? { parent: image } : {}),
-      layerTar: tarStream(upper, { whiteouts: true }),
+      // the builder's changeset: whiteouts, opaque directories and xattrs as a layer holds them
+      layerTar: Readable.from(writeTar(overlayDiff(upper))),
       config: {
         Env: r.env.filter((e) => !e.startsWith('HOSTNAME=')),
         Cmd: req.cmd.length > 0 ? req.cmd : req.entrypoint !== undefined ? null : r.imageCmd ?? null,
@@ -187,5 +191,5 @@ export async function commitContainer(engine: Engine, rec: ContainerRecord, opts
 }
 
 export async function exportContainer(engine: Engine, rec: ContainerRecord): Promise<NodeJS.ReadableStream> {
-  return tarStream(await rootfsOf(engine, rec));
+  return Readable.from(tarDirectory(await rootfsOf(engine, rec)));
 }
