@@ -53,7 +53,7 @@ export interface AttachOptions extends NetworkContext {
   portMappings?: Array<PortMapping | PortSpec>;
   bandwidth?: BandwidthLimits;
   hostname: string;
-  /** --dns: nameservers for resolv.conf, replacing the network's DNS server. */
+  /** --dns: nameservers for resolv.conf; on a network with DNS, where its server forwards for us. */
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];
@@ -184,7 +184,7 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
     containerId: o.containerId, network: net.name, ifName: `eth${i}`, containerName: o.name,
     aliases: [...new Set(o.networks[i]!.aliases ?? [])], netns: netnsPath,
     capabilityArgs: capabilityArgsFor(net, o.networks[i]!, i === 0 ? ports : [], o.bandwidth),
-    state: 'attaching', created: now,
+    state: 'attaching', created: now, ...(o.dns !== undefined && o.dns.length > 0 ? { dns: o.dns } : {}),
   }));
   tx(db, () => {
     if (attachmentsOfContainer(db, o.containerId).length) {

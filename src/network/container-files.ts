@@ -63,7 +63,8 @@ export interface ResolvOptions {
   host: ResolvConf;
   /** DNS servers of the container's user networks (their gateways), in interface order. */
   networkDns: string[];
-  /** --dns: replaces every other nameserver. */
+  /** --dns: the nameservers, or, on a network with DNS, where that DNS server forwards for this
+   *  container (docker keeps its embedded DNS in resolv.conf then, so names still resolve). */
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];
@@ -74,13 +75,13 @@ const isLoopback = (a: string): boolean => a.startsWith('127.') || a === '::1';
 export function resolvConf(o: ResolvOptions): string {
   let servers: string[];
   let search = o.dnsSearch ?? o.host.search;
-  if (o.dns && o.dns.length) {
-    for (const s of o.dns) if (!isIP(s)) throw new BerthError('BERTH_EINVAL', `invalid --dns ${JSON.stringify(s)}: not an IP address`);
-    servers = o.dns;
-  } else if (o.networkDns.length) {
+  for (const s of o.dns ?? []) if (!isIP(s)) throw new BerthError('BERTH_EINVAL', `invalid --dns ${JSON.stringify(s)}: not an IP address`);
+  if (o.networkDns.length) {
     servers = o.networkDns;
     // The berth domain first: short names are tried there before anything is forwarded upstream.
     if (!o.dnsSearch) search = [DNS_SEARCH_DOMAIN, ...search.filter((s) => s !== DNS_SEARCH_DOMAIN)];
+  } else if (o.dns && o.dns.length) {
+    servers = o.dns;
   } else {
     // A loopback resolver of the host is not reachable from the container's namespace. Docker
     // would fall back to public resolvers when nothing is left; we leave the list empty instead.

@@ -52,6 +52,13 @@ registerMigrations({
   CREATE INDEX network_ports_port ON network_ports (host_port, protocol);`),
 });
 
+registerMigrations({
+  version: 301,
+  name: 'attachment dns',
+  // --dns of a container on a network with DNS: that network's DNS server forwards its queries there
+  up: (db) => db.exec('ALTER TABLE network_attachments ADD COLUMN dns TEXT'),
+});
+
 export const DEFAULT_NETWORK = 'berth';
 export const DEFAULT_BRIDGE = 'berth0';
 /** Names that mean a network mode to `--network`, never a network of ours. */
@@ -89,6 +96,8 @@ export interface AttachmentInfo {
   netns: string;
   /** Exactly what ADD was given, so DEL can undo it even after a crash. */
   capabilityArgs: CapabilityArgs;
+  /** --dns: where the network's DNS server forwards this container's other queries. */
+  dns?: string[];
   state: AttachmentState;
   created: string;
 }
@@ -181,7 +190,7 @@ export function deleteNetworkRow(db: Db, name: string): void {
 interface AttRow {
   container_id: string; network: string; if_name: string; container_name: string; aliases: string;
   ip: string | null; mac: string | null; gateway: string | null; netns: string; cap_args: string;
-  state: AttachmentState; created: string;
+  state: AttachmentState; created: string; dns?: string | null;
 }
 
 function toAttachment(r: AttRow): AttachmentInfo {
@@ -193,6 +202,7 @@ function toAttachment(r: AttRow): AttachmentInfo {
   if (r.ip !== null) a.ip = r.ip;
   if (r.mac !== null) a.mac = r.mac;
   if (r.gateway !== null) a.gateway = r.gateway;
+  if (r.dns !== null && r.dns !== undefined) a.dns = JSON.parse(r.dns) as string[];
   return a;
 }
 
@@ -210,10 +220,10 @@ export function allAttachments(db: Db): AttachmentInfo[] {
 
 export function insertAttachment(db: Db, a: AttachmentInfo): void {
   try {
-    db.prepare(`INSERT INTO network_attachments (container_id, network, if_name, container_name, aliases, ip, mac, gateway, netns, cap_args, state, created)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    db.prepare(`INSERT INTO network_attachments (container_id, network, if_name, container_name, aliases, ip, mac, gateway, netns, cap_args, state, created, dns)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       a.containerId, a.network, a.ifName, a.containerName, JSON.stringify(a.aliases), a.ip ?? null, a.mac ?? null,
-      a.gateway ?? null, a.netns, JSON.stringify(a.capabilityArgs), a.state, a.created,
+      a.gateway ?? null, a.netns, JSON.stringify(a.capabilityArgs), a.state, a.created, a.dns !== undefined && a.dns.length > 0 ? JSON.stringify(a.dns) : null,
     );
   } catch (e) {
     if (((e as { code?: string }).code ?? '').startsWith('SQLITE_CONSTRAINT')) {

@@ -8,7 +8,7 @@
 // host's routes; user networks forward no DNS (dns.upstreams=). Traffic goes only to 127.0.0.1,
 // to the test's bridges' addresses and to its containers.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -115,6 +115,47 @@ describe('berth run with networks', { skip, concurrency: false, timeout: 600_000
     }, 10, 200);
     assert.match(r.stdout, /hello-web\nhello-web\n/);
     assert.match(r.stdout, new RegExp(`bytes from ${ip.replace(/\./g, '\\.')}`));
+  });
+
+  it('--dns on a user network: names still resolve, other queries go to that server (docker\'s embedded DNS)', async () => {
+    // The fake "corporate" DNS server, on loopback (the network's DNS daemon runs on the host), in a
+    // process of its own: berth() below blocks this one while the container asks.
+    const messageJs = new URL('../../src/network/dns/message.js', import.meta.url).href;
+    const fake = spawn(process.execPath, ['--input-type=module', '-e', `
+      import { createSocket } from 'node:dgram';
+      import { RRType, Rcode, buildResponse, parseMessage } from ${JSON.stringify(messageJs)};
+      const s = createSocket('udp4');
+      s.on('message', (msg, rinfo) => {
+        const q = parseMessage(msg);
+        console.log('saw ' + q.questions[0].name);
+        s.send(buildResponse(q, Rcode.NOERROR, [{ name: q.questions[0].name, type: RRType.A, class: 1, ttl: 60, data: '203.0.113.7' }]), rinfo.port, rinfo.address);
+      });
+      s.bind(53, '127.0.0.77', () => console.log('listening'));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    fake.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await retry(async () => {
+      if (!out.includes('listening')) throw new Error('the fake DNS server is not up');
+    }, 50, 100);
+    const seen = (): string[] => out.split('\n').filter((l) => l.startsWith('saw ')).map((l) => l.slice(4));
+    try {
+      const webIp = inspect('web').NetworkSettings.Networks.front.IPAddress as string;
+      const r = await retry(async () => {
+        const x = berth(['run', '--rm', '--network', 'front', '--dns', '127.0.0.77', 'busybox', 'sh', '-c', 'grep nameserver /etc/resolv.conf; nslookup corp.example.test; nslookup web']);
+        if (x.status !== 0 || !/203\.0\.113\.7/.test(x.stdout)) throw new Error(x.stdout + x.stderr);
+        return x;
+      }, 10, 200);
+      assert.match(r.stdout, /^nameserver 10\.215\.51\.1$/m, 'resolv.conf keeps the network\'s DNS server');
+      assert.doesNotMatch(r.stdout, /nameserver 127\.0\.0\.77/);
+      assert.match(r.stdout, /Address:? .*203\.0\.113\.7/);
+      assert.match(r.stdout, new RegExp(`Address:? .*${webIp.replace(/\./g, '\\.')}`));
+      // its output arrives once this process gets back to its event loop
+      await retry(async () => {
+        if (!seen().some((n) => n.startsWith('corp.example.test'))) throw new Error(`the fake server saw ${seen().join(', ')}`);
+      }, 50, 100);
+      assert.ok(!seen().some((n) => /^web(\.|$)/.test(n)), 'container names are answered by the network, never forwarded');
+    } finally {
+      fake.kill();
+    }
   });
 
   it('container:NAME shares the namespace, the hostname and the hosts files', () => {

@@ -38,6 +38,7 @@ export function syncDnsState(db: Db, runRoot: string, net: NetworkInfo, upstream
       // Docker answers for the short id too (it is every container's implicit alias).
       names: [a.containerName, ...a.aliases, a.containerId.slice(0, 12)].filter(Boolean),
       ipv4: [a.ip!],
+      ...(a.dns !== undefined ? { upstreams: a.dns } : {}),
     })),
   };
   if (atts.length > 0) writeDnsState(dnsRecordsPath(runRoot, net.name), state);

@@ -36,7 +36,7 @@ export async function runDnsDaemon(o: DaemonOptions): Promise<void> {
   });
   const load = (s: DnsStateFile): void => {
     server.records.clear();
-    for (const r of s.records) server.records.set(r.id, { names: r.names, ipv4: r.ipv4 });
+    for (const r of s.records) server.records.set(r.id, { names: r.names, ipv4: r.ipv4, ...(r.upstreams !== undefined ? { upstreams: r.upstreams } : {}) });
     server.setUpstreams(s.upstreams);
   };
   load(state);

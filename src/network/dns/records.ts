@@ -5,6 +5,8 @@ export interface RecordEntry {
   /** Container name first (used for PTR answers), then aliases. */
   names: string[];
   ipv4: string[];
+  /** The container's --dns: where its queries for other names go instead of the network's upstreams. */
+  upstreams?: string[];
 }
 
 function norm(name: string): string {
@@ -16,7 +18,11 @@ export class DnsRecords {
 
   /** Set (or replace) the names and addresses of one container. */
   set(containerId: string, entry: RecordEntry): void {
-    this.byId.set(containerId, { names: entry.names.map(norm).filter(Boolean), ipv4: [...entry.ipv4] });
+    this.byId.set(containerId, {
+      names: entry.names.map(norm).filter(Boolean),
+      ipv4: [...entry.ipv4],
+      ...(entry.upstreams !== undefined && entry.upstreams.length > 0 ? { upstreams: [...entry.upstreams] } : {}),
+    });
   }
 
   delete(containerId: string): boolean {
@@ -41,6 +47,12 @@ export class DnsRecords {
     const n = norm(name);
     for (const e of this.byId.values()) if (e.names.includes(n)) return true;
     return false;
+  }
+
+  /** The --dns upstreams of the container holding `ip`, if it has its own. */
+  upstreamsOf(ip: string): string[] | undefined {
+    for (const e of this.byId.values()) if (e.upstreams !== undefined && e.ipv4.includes(ip)) return e.upstreams;
+    return undefined;
   }
 
   /** The primary name of the container holding `ip`. */

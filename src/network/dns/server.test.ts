@@ -136,3 +136,27 @@ test('malformed packets are ignored or answered FORMERR, and the server keeps se
   assert.equal(reply.header.id, 0xbeef);
   assert.deepEqual(addrs(await query(at, 'web', RRType.A)), ['10.90.0.2']);
 });
+
+test('a container with its own upstreams (--dns) has its other queries forwarded there, others keep the network\'s', async () => {
+  const ownSaw: string[] = [];
+  const { sock: own, port: ownPort } = await bindLocal((sock, msg, port) => {
+    const q: DnsMessage = parseMessage(msg);
+    ownSaw.push(q.questions[0]!.name);
+    sock.send(buildResponse(q, Rcode.NOERROR, [{ name: q.questions[0]!.name, type: RRType.A, class: 1, ttl: 300, data: '198.51.100.5' }]), port, '127.0.0.1');
+  });
+  try {
+    // The queries below come from 127.0.0.1: that is this container's address here.
+    server.records.set('c5', { names: ['mine'], ipv4: ['127.0.0.1'], upstreams: [`127.0.0.1:${ownPort}`] });
+    const before = upstreamSaw.length;
+    assert.deepEqual(addrs(await query(at, 'corp.example.test', RRType.A)), ['198.51.100.5']);
+    assert.deepEqual(addrs(await query(at, 'corp-tcp.example.test', RRType.A, { tcp: true })), ['198.51.100.5']);
+    assert.deepEqual(ownSaw, ['corp.example.test', 'corp-tcp.example.test']);
+    assert.equal(upstreamSaw.length, before, 'the network upstream saw none of them');
+    assert.deepEqual(addrs(await query(at, 'web', RRType.A)), ['10.90.0.2'], 'container names still resolve');
+    server.records.delete('c5');
+    assert.deepEqual(addrs(await query(at, 'corp.example.test', RRType.A)), ['192.0.2.77']);
+  } finally {
+    server.records.delete('c5');
+    own.close();
+  }
+});

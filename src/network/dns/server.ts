@@ -75,7 +75,7 @@ export class DnsServer {
     this.boundPort = udp.address().port;
     udp.on('error', (e) => this.report(e));
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, false).then((reply) => {
+      void this.handle(msg, false, rinfo.address).then((reply) => {
         if (reply) udp.send(reply, rinfo.port, rinfo.address, (e) => e && this.report(e));
       });
     });
@@ -112,7 +112,7 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.handle(Buffer.from(msg), true).then((reply) => {
+        void this.handle(Buffer.from(msg), true, sock.remoteAddress).then((reply) => {
           if (!reply || sock.destroyed) return;
           const len = Buffer.alloc(2);
           len.writeUInt16BE(reply.length);
@@ -133,7 +133,7 @@ export class DnsServer {
   }
 
   /** The reply to one packet, or undefined to stay silent (garbage, or a response sent to us). */
-  async handle(packet: Buffer, viaTcp: boolean): Promise<Buffer | undefined> {
+  async handle(packet: Buffer, viaTcp: boolean, client?: string): Promise<Buffer | undefined> {
     try {
       let header;
       try {
@@ -154,7 +154,7 @@ export class DnsServer {
       if (msg.questions.length !== 1) return buildResponse(msg, Rcode.FORMERR);
       const local = this.answerLocally(msg);
       if (local) return local;
-      return await this.forward(msg, packet, viaTcp);
+      return await this.forward(msg, packet, viaTcp, client);
     } catch (e) {
       this.report(e);
       return undefined;
@@ -197,8 +197,10 @@ export class DnsServer {
     return buildResponse(msg, Rcode.NOERROR, answers, true);
   }
 
-  private async forward(msg: DnsMessage, packet: Buffer, viaTcp: boolean): Promise<Buffer> {
-    for (const up of this.upstreams) {
+  private async forward(msg: DnsMessage, packet: Buffer, viaTcp: boolean, client: string | undefined): Promise<Buffer> {
+    // A container started with --dns has its own upstreams (docker's embedded DNS does the same).
+    const own = client !== undefined ? this.records.upstreamsOf(client.replace(/^::ffff:/, '')) : undefined;
+    for (const up of own !== undefined ? own.map(parseEndpoint) : this.upstreams) {
       try {
         let reply = await udpExchange(up, packet, this.timeoutMs);
         // A truncated UDP answer is retried over TCP when the client can take a long reply.
