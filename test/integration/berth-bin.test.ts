@@ -91,6 +91,23 @@ for (const mode of ['snapshot', 'plain bundle'] as const) {
       assert.equal(r.status, 125);
       assert.match(r.stderr, /^berth: unknown command "nosuchverb"/);
     });
+
+    it('a group verb alone lists its commands, as docker does; an unknown one names them', () => {
+      const r = berth(['system']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^usage: berth system COMMAND\n\ncommands: df, info, prune, service\n/);
+      const bad = berth(['system', 'nope']);
+      assert.equal(bad.status, 125);
+      assert.equal(bad.stderr, 'berth: unknown command "system nope" (berth system has: df, info, prune, service)\n');
+    });
+
+    it('started through a symlink, it finds its snapshot and bundle beside the real file', () => {
+      const link = join(base, 'berth-link');
+      spawnSync('ln', ['-s', BIN, link]);
+      const r = spawnSync(link, ['version'], { encoding: 'utf8', env, timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^berth version /);
+    });
   });
 }
 

@@ -99,7 +99,16 @@ export async function main(argv: string[]): Promise<number> {
       rest = rest.slice(1);
     }
     const load = table()[name];
-    if (!load) throw new BerthError('BERTH_EINVAL', `unknown command "${name}" (see berth --help)`);
+    if (!load) {
+      // `berth system`, `berth network`…: the group's verbs, as docker prints them
+      const subs = Object.keys(table()).filter((k) => k.startsWith(`${name} `) && !HIDDEN.has(k)).map((k) => k.slice(name!.length + 1)).sort();
+      if (subs.length > 0 && (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h')) {
+        process.stdout.write(`usage: berth ${name} COMMAND\n\ncommands: ${subs.join(', ')}\n\nRun 'berth ${name} COMMAND --help' for a command's flags.\n`);
+        return 0;
+      }
+      if (subs.length > 0) throw new BerthError('BERTH_EINVAL', `unknown command "${name} ${rest[0]}" (berth ${name} has: ${subs.join(', ')})`);
+      throw new BerthError('BERTH_EINVAL', `unknown command "${name}" (see berth --help)`);
+    }
     const cmd: BerthCommand = await load();
     const p = parseArgs(rest, { help: { kind: 'bool', short: 'h' }, ...cmd.flags }, { stopAtPositional: cmd.stopAtPositional, what: name });
     if (p.flags.help) {
