@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { locateHelper } from '../../sys/locate-helper.js';
 import { helperEnv } from '../launch/helper-env.js';
-import { ownProcsFile } from './attach-warmup.js';
+import { attachWarmupFile, ownProcsFile } from './attach-warmup.js';
 
 const hybrid = ['12:pids:/user.slice/s', '11:cpu,cpuacct:/user.slice', '1:name=systemd:/user.slice/s', '0::/user.slice/s', ''].join('\n');
 
@@ -21,8 +21,17 @@ test('ownProcsFile: the pids hierarchy on v1, the unified one on v2, only files 
   assert.equal(ownProcsFile('0::/../x\n', '/sys/fs/cgroup', all), undefined);
 });
 
-test('helperEnv: no warm-up against a fake cgroup tree', () => {
+test('helperEnv: no warm-up against a fake cgroup tree; on the host, a cgroup.procs that lists this process', () => {
   assert.deepEqual(helperEnv('/tmp/fake-cgroup-tree'), {});
+  const file = attachWarmupFile();
+  // this VM: v1 pids hierarchy mounted as /proc/self/cgroup says; elsewhere there may be none
+  if (file !== undefined) {
+    assert.match(file, /\/cgroup\.procs$/);
+    assert.ok(readFileSync(file, 'utf8').split('\n').includes(String(process.pid)));
+    assert.deepEqual(helperEnv(undefined), { BERTH_CGROUP_WARMUP: file });
+  } else {
+    assert.deepEqual(helperEnv(undefined), {});
+  }
 });
 
 test('berth-nsexec writes its pid to $BERTH_CGROUP_WARMUP again and again until the plan comes', async () => {

@@ -34,7 +34,11 @@ let cached: string | null | undefined;
 export function attachWarmupFile(root: string = DEFAULT_CGROUP_ROOT): string | undefined {
   if (cached === undefined) {
     try {
-      cached = ownProcsFile(readFileSync('/proc/self/cgroup', 'utf8'), root) ?? null;
+      const file = ownProcsFile(readFileSync('/proc/self/cgroup', 'utf8'), root);
+      // Only a file that lists us: where the mount does not match /proc/self/cgroup (a container
+      // given a subtree), the path could name another cgroup, and the helper must not move there.
+      const ours = file !== undefined && readFileSync(file, 'utf8').split('\n').includes(String(process.pid));
+      cached = ours ? file : null;
     } catch {
       cached = null;
     }
