@@ -21,6 +21,8 @@ import { buildSpec, type HostMount } from './spec.js';
 import { trace } from './trace.js';
 import { resolveUser } from './user.js';
 import { createVolume, getVolume, removeVolume, seedVolume, volumeData } from './volumes.js';
+import { warmAttachFor } from '../runtime/cgroups/index.js';
+
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const INIT_CANDIDATES = ['/usr/bin/tini-static', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/local/bin/tini-static'];
@@ -83,6 +85,8 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
     e.name = net.name;
   }
   trace('create: begin');
+  // a start may follow at once (`run`): its cgroup attach then finds the kernel's lock warm
+  warmAttachFor(2000);
   const store = await engine.images();
   const image: ImageRecord = await store.resolve(req.image);
   trace('create: image resolved');

@@ -4,6 +4,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
+import { stopAttachWarmup, warmAttachFor } from '../runtime/cgroups/index.js';
 import { spawnMonitor, spawnMonitorWithHelper, type HelperMonitor, type MonitorHandle, type SpawnMonitorOptions } from './monitor/index.js';
 import type { Engine } from './engine.js';
 import { containerPaths, runtimeRoot } from './paths.js';
@@ -124,6 +125,8 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
     );
     throw new BerthError('BERTH_ELAUNCH', message, { cause, detail: { exitStatus: status } });
   };
+  // the monitor's helper keeps it warm too, but starts too late to hide a whole grace period
+  warmAttachFor(2000);
   const req = rec.config.request;
   const interval = healthIntervalMs(rec);
   const monitorOptions: SpawnMonitorOptions = {
@@ -177,6 +180,7 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
     return fail(msg, launchExitStatus(msg), e);
   }
   trace('start: monitor ready (runtime create done)');
+  stopAttachWarmup();
   tx(engine.db, () =>
     updateContainer(engine.db, id, {
       pid: handle.containerPid,

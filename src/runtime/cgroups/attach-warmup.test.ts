@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { locateHelper } from '../../sys/locate-helper.js';
 import { helperEnv } from '../launch/helper-env.js';
-import { attachWarmupFile, ownProcsFile } from './attach-warmup.js';
+import { attachWarmupFile, ownProcsFile, stopAttachWarmup, warmAttachFor } from './attach-warmup.js';
 
 const hybrid = ['12:pids:/user.slice/s', '11:cpu,cpuacct:/user.slice', '1:name=systemd:/user.slice/s', '0::/user.slice/s', ''].join('\n');
 
@@ -50,5 +50,37 @@ test('berth-nsexec writes its pid to $BERTH_CGROUP_WARMUP again and again until 
     assert.equal(text.replaceAll(String(child.pid), ''), '', 'nothing but its own pid');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('warmAttachFor writes this process into its own cgroup.procs until stopped, and only a file that lists it', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-warmroot-'));
+  try {
+    // a fake tree shaped as /proc/self/cgroup says, whose procs file lists us (as the kernel's would)
+    const self = readFileSync('/proc/self/cgroup', 'utf8');
+    const file = ownProcsFile(self, root, () => true);
+    assert.ok(file !== undefined, 'this host has a pids or unified line');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, `1\n${process.pid}\n`);
+    assert.equal(attachWarmupFile(root), file);
+    warmAttachFor(5000, root);
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    for (let i = 0; i < 200 && readFileSync(file, 'utf8') !== String(process.pid); i++) await sleep(5);
+    assert.equal(readFileSync(file, 'utf8'), String(process.pid), 'written: our pid alone, as a move is');
+    stopAttachWarmup();
+    await sleep(20);
+    const after = statSync(file).mtimeMs;
+    await sleep(30);
+    assert.equal(statSync(file).mtimeMs, after, 'no write after stop');
+
+    const other = mkdtempSync(join(tmpdir(), 'berth-warmroot-'));
+    const notOurs = ownProcsFile(self, other, () => true)!;
+    mkdirSync(join(notOurs, '..'), { recursive: true });
+    writeFileSync(notOurs, '1\n2\n');
+    assert.equal(attachWarmupFile(other), undefined, 'a cgroup.procs that does not list us is not ours');
+    rmSync(other, { recursive: true, force: true });
+  } finally {
+    stopAttachWarmup();
+    rmSync(root, { recursive: true, force: true });
   }
 });

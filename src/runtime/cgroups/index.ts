@@ -11,6 +11,6 @@ export {
 } from './driver.js';
 export { hostCgroupFs, stderrWarning, type CgroupFs, type WarningSink } from './fs.js';
 export { resolveCgroupPath } from './paths.js';
-export { attachWarmupFile } from './attach-warmup.js';
+export { attachWarmupFile, stopAttachWarmup, warmAttachFor } from './attach-warmup.js';
 export { sharesToWeight, sharesToWeightLinear, blkioWeightToIoWeight, swapToV2 } from './convert.js';
 export type * from './resources.js';
