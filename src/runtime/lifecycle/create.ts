@@ -9,7 +9,7 @@ import { buildCreatePlan } from '../plan/build-plan.js';
 import { effectiveDeviceRules } from '../plan/device-rules.js';
 import { launchHelper, launchWithHelper, writeIdMappings, type ExternalHelper } from '../launch/index.js';
 import { helperEnv } from '../launch/helper-env.js';
-import { openCgroupManager, detectCgroupVersion, type CgroupManager } from '../cgroups/index.js';
+import { openCgroupManager, detectCgroupVersion, stopAttachWarmup, warmAttachFor, type CgroupManager } from '../cgroups/index.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { processStartTime } from '../proc.js';
 import { lockContainer } from '../state/lock.js';
@@ -60,6 +60,9 @@ export function loadBundleSpec(bundleArg: string): { bundle: string; spec: Spec;
 
 export async function createContainer(ctx: RuntimeContext, idArg: string, opts: CreateOptions): Promise<Created> {
   const id = validateId(idArg);
+  // the first cgroup.procs write after a quiet spell waits for an RCU grace period: let it pass
+  // while the spec is read and the plan built (attach-warmup.ts). Host cgroups only.
+  if (ctx.cgroupRoot === undefined) warmAttachFor(2000);
   const store = storeOf(ctx);
   mkdirSync(ctx.root, { recursive: true, mode: 0o700 });
   const lock = lockContainer(ctx.root, id);
@@ -176,6 +179,7 @@ export async function createContainer(ctx: RuntimeContext, idArg: string, opts: 
     if (madeDir) store.remove(id);
     throw e;
   } finally {
+    stopAttachWarmup();
     lock.release();
   }
 }

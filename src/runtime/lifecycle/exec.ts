@@ -8,6 +8,7 @@ import { launchHelper, type LaunchOptions } from '../launch/index.js';
 import { helperEnv } from '../launch/helper-env.js';
 import { writeFileAtomic } from '../state/container-state.js';
 import { Container } from './container.js';
+import { stopAttachWarmup, warmAttachFor } from '../cgroups/index.js';
 import type { RuntimeContext } from './context.js';
 
 export interface ExecOptions {
@@ -76,6 +77,7 @@ export function execProcess(base: Process | undefined, opts: ExecOptions): Proce
 export async function execInContainer(ctx: RuntimeContext, id: string, opts: ExecOptions): Promise<number> {
   const c = Container.load(ctx, id);
   c.require('exec in', ['created', 'running']);
+  if (ctx.cgroupRoot === undefined) warmAttachFor(2000); // see createContainer
   const spec = c.spec();
   const proc = execProcess(spec.process, opts);
   if (proc.terminal && opts.detach && !opts.consoleSocket) {
@@ -100,7 +102,10 @@ export async function execInContainer(ctx: RuntimeContext, id: string, opts: Exe
   const cg = c.cgroup();
   const launched = await launchHelper(plan, {
     extraFds: opts.preserveFds ? Array.from({ length: opts.preserveFds }, (_, i) => 3 + i) : [],
-    onPid: async (pid: number) => { cg.addProcess(pid); },
+    onPid: async (pid: number) => {
+      cg.addProcess(pid);
+      stopAttachWarmup();
+    },
     env: helperEnv(ctx.cgroupRoot),
     ...(opts.stdio !== undefined ? { stdio: opts.stdio } : {}),
   });
