@@ -420,3 +420,19 @@ test('exec joins every container namespace through /proc/PID/ns, user first and 
   assert.equal(plan.rootfs, '');
   assert.equal(plan.waitForGo, true);
 });
+
+test('a new user namespace joining a network namespace binds the host\'s /sys (it may not mount sysfs), as runc does', () => {
+  const withUserns = (netnsPath: string | undefined): Spec => spec((s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' && netnsPath !== undefined ? { type: 'network', path: netnsPath } : n));
+    s.linux!.namespaces.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  });
+  const sys = (s: Spec) => buildCreatePlan(s, opts()).plan.mounts.find((m) => m.target === '/sys')!;
+  const bound = sys(withUserns('/run/netns/x'));
+  assert.deepEqual([bound.source, bound.fstype, bound.flags, bound.remountFlags], [
+    '/sys', '', MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY | MS.BIND | MS.REC, MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY,
+  ]);
+  assert.equal(sys(withUserns(undefined)).fstype, 'sysfs', 'a new network namespace is the user namespace\'s own: sysfs');
+  assert.equal(sys(spec((s) => { s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/run/netns/x' } : n)); })).fstype, 'sysfs', 'no user namespace: sysfs');
+});

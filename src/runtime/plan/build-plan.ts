@@ -84,7 +84,10 @@ export function buildCreatePlan(spec: Spec, opts: CreatePlanOptions): PlanResult
   const idmap = new IdmapHolders(newUserNs && linux.uidMappings?.length && linux.gidMappings?.length
     ? { uidMappings: plainMaps(linux.uidMappings), gidMappings: plainMaps(linux.gidMappings) }
     : undefined);
-  const mounts = resolveMounts(spec.mounts, { bundle: opts.bundle, newCgroupNs: ns.created.has('cgroup'), seams: opts, idmap }, warnings);
+  const mounts = resolveMounts(spec.mounts, {
+    bundle: opts.bundle, newCgroupNs: ns.created.has('cgroup'), seams: opts, idmap,
+    sysfsAsBind: ns.created.has('user') && !ns.created.has('network'),
+  }, warnings);
   const rootfsIdmap = spec.annotations?.[ROOTFS_IDMAP_ANNOTATION] === 'true' ? rootfsHolder(idmap) : undefined;
   // mknod(2) needs CAP_MKNOD in the initial user namespace, so inside any other user namespace the
   // host's nodes are bound instead, privileged runtime or not (runc does the same).

@@ -78,7 +78,7 @@ function mountError(i: number, m: Mount, what: string, code: 'BERTH_ESPEC' | 'BE
 
 export function resolveMounts(
   specMounts: readonly Mount[] | undefined,
-  ctx: { bundle: string; newCgroupNs: boolean; seams: MountSeams; idmap: IdmapHolders },
+  ctx: { bundle: string; newCgroupNs: boolean; seams: MountSeams; idmap: IdmapHolders; sysfsAsBind?: boolean },
   warnings: string[],
 ): ResolvedMounts {
   const out: ResolvedMounts = { mounts: [], symlinks: [], lateReadonly: [], devIsBound: false };
@@ -126,6 +126,13 @@ export function resolveMounts(
       out.mounts.push(...cg.mounts);
       out.symlinks.push(...cg.symlinks);
       out.lateReadonly.push(...cg.readonlyPaths);
+      return;
+    }
+    if (type === 'sysfs' && ctx.sysfsAsBind === true) {
+      // A new user namespace does not own a network namespace it joins, and the kernel lets only
+      // the owner mount sysfs: the host's /sys is bound instead, as runc does.
+      const flags = o.flags | MS.BIND | MS.REC;
+      out.mounts.push({ source: '/sys', target: dest, fstype: '', flags, propagation, data: '', remountFlags: bindRemountFlags(flags), targetKind: 'dir' });
       return;
     }
     let flags = o.flags;
