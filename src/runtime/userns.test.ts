@@ -26,8 +26,16 @@ describe('allocateUserNamespaceRange', () => {
     });
     assert.deepEqual(r, { uid: { start: 500000, count: 65536 }, gid: { start: 600000, count: 65536 }, source: 'subid' });
   });
-  it('refuses when the files exist but the user has no range that fits', () => {
-    assert.throws(() => allocateUserNamespaceRange({ user: 'berth', readFile: files({ '/etc/subuid': 'berth:1:10\n', '/etc/subgid': '' }) }), /no range of 65536 ids for user "berth"/);
+  it('without a range of its own: the default when no one else holds any of its ids (empty files, as Debian leaves them)', () => {
+    assert.deepEqual(allocateUserNamespaceRange({ user: 'berth', readFile: files({ '/etc/subuid': '', '/etc/subgid': '' }) }),
+      { uid: DEFAULT_USERNS_RANGE, gid: DEFAULT_USERNS_RANGE, source: 'default' });
+    assert.deepEqual(allocateUserNamespaceRange({ user: 'berth', readFile: files({ '/etc/subuid': 'berth:1:10\nalice:300000:65536\n', '/etc/subgid': '' }) }).source, 'default');
+  });
+  it('refuses when the user has no range that fits and the default belongs to someone else', () => {
+    assert.throws(() => allocateUserNamespaceRange({ user: 'berth', readFile: files({ '/etc/subuid': 'berth:1:10\nalice:100000:65536\n', '/etc/subgid': '' }) }),
+      /\/etc\/subuid: no range of 65536 ids for user "berth" \(add a line berth:START:65536/);
+    assert.throws(() => allocateUserNamespaceRange({ user: 'berth', readFile: files({ '/etc/subuid': 'berth:500000:65536\n', '/etc/subgid': 'bob:150000:10\n' }) }),
+      /\/etc\/subgid: no range/);
   });
 });
 

@@ -42,6 +42,16 @@ export function parseSubIdFile(text: string, user: string): SubIdRange[] {
   return out;
 }
 
+/** Every well-formed range of a subordinate id file, whoever it belongs to. */
+function allRanges(text: string | undefined): SubIdRange[] {
+  const out: SubIdRange[] = [];
+  for (const line of (text ?? '').split('\n')) {
+    const [name] = line.trim().split(':');
+    if (name !== undefined && name !== '' && !name.startsWith('#')) out.push(...parseSubIdFile(line, name));
+  }
+  return out;
+}
+
 export interface AllocateOptions {
   user?: string;
   size?: number;
@@ -76,12 +86,19 @@ export function allocateUserNamespaceRange(opts: AllocateOptions = {}): UserName
     if (size > DEFAULT_USERNS_RANGE.count) throw new BerthError('BERTH_EINVAL', `user namespace size ${size} exceeds the default range of ${DEFAULT_USERNS_RANGE.count}`);
     return { uid: { start: DEFAULT_USERNS_RANGE.start, count: size }, gid: { start: DEFAULT_USERNS_RANGE.start, count: size }, source: 'default' };
   }
-  const pick = (text: string | undefined, file: string): SubIdRange => {
-    const fit = parseSubIdFile(text ?? '', user).find((r) => r.count >= size);
-    if (!fit) throw new BerthError('BERTH_EINVAL', `${file}: no range of ${size} ids for user "${user}"`);
-    return { start: fit.start, count: size };
-  };
-  return { uid: pick(subuid, opts.subuidPath ?? '/etc/subuid'), gid: pick(subgid, opts.subgidPath ?? '/etc/subgid'), source: 'subid' };
+  const fits = (text: string | undefined): SubIdRange | undefined => parseSubIdFile(text ?? '', user).find((r) => r.count >= size);
+  const uidFit = fits(subuid);
+  const gidFit = fits(subgid);
+  if (uidFit !== undefined && gidFit !== undefined) {
+    return { uid: { start: uidFit.start, count: size }, gid: { start: gidFit.start, count: size }, source: 'subid' };
+  }
+  // No range for this user (the files may exist but be empty, as Debian's uidmap leaves them): the
+  // default range, unless the files give any of its ids to someone else.
+  const def = { start: DEFAULT_USERNS_RANGE.start, count: size };
+  const taken = [...allRanges(subuid), ...allRanges(subgid)].some((r) => r.start < def.start + def.count && def.start < r.start + r.count);
+  if (size <= DEFAULT_USERNS_RANGE.count && !taken) return { uid: def, gid: def, source: 'default' };
+  const file = uidFit === undefined ? opts.subuidPath ?? '/etc/subuid' : opts.subgidPath ?? '/etc/subgid';
+  throw new BerthError('BERTH_EINVAL', `${file}: no range of ${size} ids for user "${user}" (add a line ${user}:START:${size} to /etc/subuid and /etc/subgid)`);
 }
 
 export type RootfsStrategy = 'idmap' | 'chown';
