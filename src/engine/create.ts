@@ -2,7 +2,8 @@
 // prepare its snapshot, mount the rootfs, resolve user, volumes and hosts files, and write the OCI
 // bundle. Each step's undo runs if a later one fails; a crash in between leaves a `creating` row
 // that reconcile removes (its creator is dead).
-import { existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { BerthError } from '../errors.js';
 import type { CreateRequest, HealthConfig, ResolvedConfig, StoredConfig } from './config.js';
@@ -61,6 +62,27 @@ export function processArgs(image: ImageConfigBody, req: CreateRequest): string[
   return args;
 }
 
+/**
+ * With --userns auto the container's root is an unprivileged host uid, which must still pass
+ * through the directories above the storage root to reach its rootfs (as docker's userns-remap
+ * needs /var/lib/docker/<uid>.<gid> reachable). Said now, rather than as the runtime's "permission
+ * denied" on the rootfs.
+ */
+function checkReachableByMappedRoot(root: string): void {
+  for (let dir = resolvePath(root); ; dir = dirname(dir)) {
+    let mode: number;
+    try {
+      mode = statSync(dir).mode;
+    } catch {
+      mode = 0o755; // made later, by berth, with search permission for all
+    }
+    if ((mode & 0o001) === 0) {
+      throw new BerthError('BERTH_EINVAL', `--userns auto: the container's root (an unprivileged host uid) cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}): give it search permission (chmod o+x) or use another --root`);
+    }
+    if (dir === '/') return;
+  }
+}
+
 interface Undo {
   label: string;
   fn: () => Promise<void> | void;
@@ -68,9 +90,11 @@ interface Undo {
 
 export async function createContainer(engine: Engine, req: CreateRequest): Promise<ContainerRecord> {
   const runtime = resolveRuntime(req.runtime);
-  if (req.userns !== undefined && req.userns !== '' && req.userns !== 'host') {
-    throw new BerthError('BERTH_EUNSUPPORTED', `--userns ${req.userns}: only "host" is supported yet`);
+  if (req.userns !== undefined && req.userns !== '' && req.userns !== 'host' && req.userns !== 'auto') {
+    throw new BerthError('BERTH_EUNSUPPORTED', `--userns ${req.userns}: only "host" and "auto" are supported`);
   }
+  if (req.userns === 'auto' && req.privileged) throw new BerthError('BERTH_EINVAL', '--privileged and --userns auto cannot be combined');
+  if (req.userns === 'auto') checkReachableByMappedRoot(engine.paths.root);
   const initBinary = req.init ? findInitBinary() : undefined;
   checkNetworkRequest(req);
   // docker resolves container:NAME once, at create: the container is tied to that one.
@@ -166,6 +190,7 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
       if (!mountsReq.some((m) => m.target === v)) mountsReq.push({ type: 'volume', source: '', target: v, readOnly: false, options: [], anonymous: true });
     }
     const hostMounts: HostMount[] = [];
+    const newVolumes: string[] = [];
     for (const m of mountsReq) {
       if (m.type === 'bind') {
         if (!existsSync(m.source)) throw new BerthError('BERTH_EINVAL', `invalid mount config: bind source path does not exist: ${m.source}`);
@@ -181,6 +206,7 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
         const data = volumeData(engine.paths, vol.name);
         const inImage = resolveInRoot(paths.rootfs, m.target);
         if (inImage.exists && !existed) seedVolume(data, inImage.host);
+        if (!existed) newVolumes.push(data);
         hostMounts.push({ type: 'bind', source: data, target: m.target, readOnly: m.readOnly, options: m.options.filter((o) => o !== 'nocopy') });
       }
     }
@@ -197,11 +223,20 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
       });
     }
     const netns = specNetns(engine, id, req);
-    const spec = buildSpec({
+    let spec = buildSpec({
       id, req, resolved, paths, mounts: hostMounts, netns,
       ...(initBinary !== undefined ? { initBinary } : {}),
       ...(shared !== undefined ? { hostsFiles: shared } : {}),
     });
+    if (req.userns === 'auto') {
+      // root inside is an unprivileged host uid (podman's --userns=auto, with one range for all):
+      // the runtime's user namespace, and the rootfs id-mapped or, on overlay, shifted into the range
+      const { allocateUserNamespaceRange, chownRootfs, mapRootToUnprivilegedRange } = await import('../runtime/userns.js');
+      const range = allocateUserNamespaceRange();
+      spec = (await mapRootToUnprivilegedRange(spec, paths.rootfs, range)).spec;
+      // a volume this container made is its own, as with docker's userns-remap: shifted into the range
+      for (const dir of newVolumes) chownRootfs(dir, range);
+    }
     writeFileSync(`${paths.configJson}.tmp`, JSON.stringify(spec));
     renameSync(`${paths.configJson}.tmp`, paths.configJson);
 

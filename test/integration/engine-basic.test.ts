@@ -4,11 +4,12 @@
 // bridge on the host); engine-network.test.ts covers the networks.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BerthCli, resources, rootPrivileged, until } from '../helpers/engine-cli.js';
+import { allocateUserNamespaceRange } from '../../src/runtime/userns.js';
 
 /** dispose() keeps a base dir with a mount in it: the shared mount of --network none's namespaces goes first. */
 function disposeAll(cli: BerthCli): void {
@@ -288,6 +289,34 @@ describe('berth engine', { skip, concurrency: false }, () => {
     assert.equal(cli.ok(['ps', '-aq']), '');
     const runcState = spawnSync('runc', ['--root', join(cli.runRoot, 'runtime'), 'state', id], { encoding: 'utf8' });
     assert.notEqual(runcState.status, 0, 'runc no longer knows the container');
+  });
+
+  it('--userns auto: root inside is an unprivileged host uid; exec, a new volume and the rootfs work for it', () => {
+    // The storage root sits in a 0700 temp dir: the mapped root cannot reach its rootfs, and says so.
+    const refused = cli.run(['run', '--rm', '--network', 'none', '--userns', 'auto', 'busybox', 'true']);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stderr, /^berth: --userns auto: the container's root \(an unprivileged host uid\) cannot pass through .* \(mode 700\)/);
+    assert.equal(refused.stderr.trim().split('\n').length, 1);
+    assert.equal(cli.ok(['ps', '-aq']), '');
+    chmodSync(cli.base, 0o711);
+    try {
+      const id = cli.ok(['run', '-d', '--network', 'none', '--userns', 'auto', '-v', 'nsvol:/data', 'busybox', 'sleep', '60']);
+      const pid = cli.inspect(id).State.Pid as number;
+      // on the host: the first id of the range (/etc/subuid's for user berth, else 100000)
+      const range = allocateUserNamespaceRange();
+      const u = range.uid.start;
+      assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Uid:\\s+${u}\\s+${u}\\s+${u}\\s+${u}$`, 'm'));
+      assert.equal(cli.inspect(id).HostConfig.UsernsMode, 'auto');
+      const inside = cli.ok(['exec', id, 'sh', '-c', 'id -u; cat /proc/self/uid_map; touch /data/x /made-in-rootfs && stat -c %u /data/x /bin/busybox']);
+      assert.deepEqual(inside.split(/\s+/), ['0', '0', String(u), String(range.uid.count), '0', '0']);
+      cli.ok(['rm', '-f', id]);
+      assert.equal(cli.ok(['ps', '-aq']), '');
+    } finally {
+      chmodSync(cli.base, 0o700);
+    }
+    const bad = cli.run(['run', '--rm', '--userns', 'keep-id', 'busybox', 'true']);
+    assert.equal(bad.status, 125);
+    assert.match(bad.stderr, /--userns keep-id: only "host" and "auto" are supported/);
   });
 
   it('start --all-restartable brings back restart=always containers', () => {

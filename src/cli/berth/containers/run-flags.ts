@@ -88,7 +88,9 @@ export const RUN_DIFFERENCES = `--network bridge (the default) joins berth's def
 container:NAME work as docker's; several --network flags join several networks. Networks are IPv4 only.
 --network-bandwidth ingress=RATE,egress=RATE limits the container's traffic (tc units: 10mbit, 1gbit).
 --init runs the process under catatonit or tini-static, bound at /dev/init (install either package).
---userns takes only "host". --log-driver takes only json-file. Restart policies and healthchecks work
+--userns takes "host" and podman's "auto" (root inside is an unprivileged host uid, from the
+range of user "berth" in /etc/subuid and /etc/subgid, else 100000-165535; one range for every
+container, where podman gives each its own). --log-driver takes only json-file. Restart policies and healthchecks work
 without a daemon: the per-container monitor carries them out.`;
 
 const str = (p: Parsed, k: string): string | undefined => p.flags[k] as string | undefined;
