@@ -27,5 +27,10 @@ passed=$(sum pass); failed=$(sum fail); cancelled=$(sum cancelled)
 failed=$((failed + cancelled))
 [ "$failed" -gt 0 ] && status=1
 echo
-echo "$passed passed, $failed failed"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # a before/after hook that throws fails its suite without counting as a failed test
+  echo "$passed passed, $failed failed, and a hook or suite failed (the ✖ lines above)"
+else
+  echo "$passed passed, $failed failed"
+fi
 exit $status

@@ -58,11 +58,26 @@ export function existingCgroupDirs(relPath: string): string[] {
   return cgroupMountDirs().map((d) => join(d, relPath)).filter((p) => existsSync(p));
 }
 
-/** Removes an (empty) parent cgroup in every hierarchy, children first. */
+/**
+ * Removes an (empty) parent cgroup in every hierarchy, children first. A cgroup stays busy for a
+ * moment after its last process exits (conmon, say, still on its way out): EBUSY is retried for
+ * up to 5 s before it counts as a leak.
+ */
 export function removeCgroupTree(relPath: string): void {
+  const rmdirPatiently = (dir: string): void => {
+    for (let waited = 0; ; waited += 50) {
+      try {
+        rmdirSync(dir);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || waited >= 5000) throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      }
+    }
+  };
   const rm = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rm(join(dir, e.name));
-    rmdirSync(dir);
+    rmdirPatiently(dir);
   };
   for (const dir of existingCgroupDirs(relPath)) rm(dir);
 }
