@@ -24,7 +24,6 @@ import { resolveUser } from './user.js';
 import { createVolume, getVolume, removeVolume, seedVolume, volumeData } from './volumes.js';
 import { warmAttachFor } from '../runtime/cgroups/index.js';
 
-
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const INIT_CANDIDATES = ['/usr/bin/tini-static', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/local/bin/tini-static'];
 
