@@ -12,7 +12,7 @@ import type { ContainerRecord } from './records.js';
 import { isMounted, mountRootfs } from './rootfs.js';
 import { Readable } from 'node:stream';
 import { tarDirectory } from '../image/archive/tar-dir.js';
-import { writeTar } from '../image/archive/tar-writer.js';
+import { writeTar, type TarSourceEntry } from '../image/archive/tar-writer.js';
 import { overlayDiff } from '../image/build/layer-diff.js';
 
 export async function rootfsOf(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -158,6 +158,34 @@ export interface CommitOptions {
   changes?: Partial<import('./images.js').ImageConfigBody>;
 }
 
+type IdMap = { containerID: number; hostID: number; size: number };
+
+/** The uid and gid maps of a container in a user namespace (--userns auto), from its bundle. */
+function ownerMaps(engine: Engine, rec: ContainerRecord): { uid: IdMap[]; gid: IdMap[] } | undefined {
+  try {
+    const spec = JSON.parse(readFileSync(containerPaths(engine.paths, rec.id).configJson, 'utf8')) as { linux?: { uidMappings?: IdMap[]; gidMappings?: IdMap[] } };
+    const uid = spec.linux?.uidMappings ?? [];
+    const gid = spec.linux?.gidMappings ?? [];
+    return uid.length > 0 || gid.length > 0 ? { uid, gid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A layer holds the owners as the container saw them: a user-namespaced container's files (its
+ * rootfs shifted into the range on overlay) go back to container ids, as docker's userns-remap does.
+ */
+export function unshiftOwners(entries: TarSourceEntry[], maps: { uid: IdMap[]; gid: IdMap[] } | undefined): TarSourceEntry[] {
+  if (maps === undefined) return entries;
+  const back = (id: number | undefined, m: IdMap[]): number | undefined => {
+    if (id === undefined) return id;
+    const hit = m.find((r) => id >= r.hostID && id < r.hostID + r.size);
+    return hit === undefined ? id : id - hit.hostID + hit.containerID;
+  };
+  return entries.map((e) => ({ ...e, entry: { ...e.entry, uid: back(e.entry.uid, maps.uid), gid: back(e.entry.gid, maps.gid) } }));
+}
+
 export async function commitContainer(engine: Engine, rec: ContainerRecord, opts: CommitOptions = {}): Promise<ImageRecord> {
   const store = await engine.images();
   const { upper } = await overlayDirs(engine, rec);
@@ -170,7 +198,7 @@ export async function commitContainer(engine: Engine, rec: ContainerRecord, opts
     return await store.createImageFromLayer({
       ...(image !== undefined ? { parent: image } : {}),
       // the builder's changeset: whiteouts, opaque directories and xattrs as a layer holds them
-      layerTar: Readable.from(writeTar(overlayDiff(upper))),
+      layerTar: Readable.from(writeTar(unshiftOwners(overlayDiff(upper), ownerMaps(engine, rec)))),
       config: {
         Env: r.env.filter((e) => !e.startsWith('HOSTNAME=')),
         Cmd: req.cmd.length > 0 ? req.cmd : req.entrypoint !== undefined ? null : r.imageCmd ?? null,

@@ -309,6 +309,10 @@ describe('berth engine', { skip, concurrency: false }, () => {
       assert.equal(cli.inspect(id).HostConfig.UsernsMode, 'auto');
       const inside = cli.ok(['exec', id, 'sh', '-c', 'id -u; cat /proc/self/uid_map; touch /data/x /made-in-rootfs && stat -c %u /data/x /bin/busybox']);
       assert.deepEqual(inside.split(/\s+/), ['0', '0', String(u), String(range.uid.count), '0', '0']);
+      // commit gives the layer the owners the container saw, not the shifted host ids
+      cli.ok(['commit', id, 'localhost/nsimg:1']);
+      assert.deepEqual(cli.ok(['run', '--rm', '--network', 'none', 'localhost/nsimg:1', 'stat', '-c', '%u', '/made-in-rootfs', '/bin/busybox']).split('\n'), ['0', '0']);
+      cli.ok(['rmi', 'localhost/nsimg:1']);
       cli.ok(['rm', '-f', id]);
       assert.equal(cli.ok(['ps', '-aq']), '');
     } finally {
