@@ -47,3 +47,24 @@ test('two processes writing at once lose nothing', async (t) => {
   const ns = (db.prepare('SELECT n FROM t ORDER BY n').all() as { n: number }[]).map((r) => r.n);
   assert.deepEqual(ns, Array.from({ length: 400 }, (_, i) => i));
 });
+
+test('processes opening one new database at the same moment all get it (the switch to WAL races)', async (t) => {
+  const self = fileURLToPath(import.meta.url).replace(/db\.test\.js$/, 'db.js');
+  const worker = `
+    const { openDb, registerMigrations } = await import(${JSON.stringify(self)});
+    registerMigrations({ version: 1, name: 'race', up: (db) => db.exec('CREATE TABLE IF NOT EXISTS r (x INTEGER)') });
+    const db = openDb(process.argv[1]);
+    db.prepare('INSERT INTO r (x) VALUES (1)').run();
+  `;
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS; // a faster start makes the two openers meet more often
+  const open = (root: string) => new Promise<number>((resolve) => {
+    const p = spawn(process.execPath, ['--input-type=module', '-e', worker, root], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    p.on('exit', (code) => resolve(code ?? 1));
+  });
+  for (let round = 0; round < 8; round++) {
+    const root = mkdtempSync(join(tmpdir(), 'berth-db-race-'));
+    t.after(() => rmSync(root, { recursive: true, force: true }));
+    assert.deepEqual(await Promise.all([open(root), open(root), open(root)]), [0, 0, 0], `round ${round}`);
+  }
+});

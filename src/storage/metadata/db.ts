@@ -74,13 +74,33 @@ export function openDb(root: string): Db {
   } catch (e) {
     throw new BerthError('BERTH_EINTERNAL', `open database ${path}: ${(e as Error).message}`, { cause: e });
   }
-  db.pragma('journal_mode = WAL');
+  const conn = db;
+  whileBusy(() => {
+    // Only the first opener of a new database switches it to WAL. That switch needs the database
+    // to itself, and a second process doing the same at that moment gets SQLITE_BUSY at once (the
+    // busy timeout does not cover it), so it looks again.
+    if (String(conn.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') conn.pragma('journal_mode = WAL');
+  });
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  whileBusy(() => conn.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)'));
   open.set(path, db);
   migrate(db);
   return db;
+}
+
+/** Retries `fn` while SQLite answers SQLITE_BUSY* (up to 10 s): for the steps of opening a new
+ *  database that two processes may race on. */
+function whileBusy(fn: () => void): void {
+  for (let waited = 0; ; waited += 20) {
+    try {
+      fn();
+      return;
+    } catch (e) {
+      if (!String((e as { code?: string }).code ?? '').startsWith('SQLITE_BUSY') || waited >= 10_000) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 function migrate(db: Db): void {
