@@ -5,6 +5,9 @@
 #   2. 100 detached `sleep` containers: time to start them all, monitor RSS per container, time to rm
 #   3. `exec ID true` latency
 # Prints ratios and a markdown table. Needs root, hyperfine and podman. RUNS=N changes the sample size.
+# WITH_DOCKER=1 adds `docker run --rm` against a dockerd that the bench starts itself from Debian's
+# docker.io (installed with apt-get if missing): private data and exec roots and socket, no bridge,
+# no iptables rules, stopped by pid at the end.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-20}
@@ -21,7 +24,13 @@ BERTH="$REPO/bin/berth --root $BROOT --run-root $BRUN"
 PODMAN="podman --root $WORK/podman/root --runroot $WORK/podman/run --storage-driver overlay --cgroup-manager cgroupfs --events-backend none"
 PFLAGS="--runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
+DOCKER="docker -H unix://$WORK/docker.sock"
 cleanup() {
+  if [ -f "$WORK/docker.pid" ]; then
+    $DOCKER ps -aq 2>/dev/null | xargs -r $DOCKER rm -f >/dev/null 2>&1 || true
+    dpid=$(cat "$WORK/docker.pid"); kill "$dpid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+  fi
   $BERTH ps -aq 2>/dev/null | xargs -r $BERTH rm -f >/dev/null 2>&1 || true
   $PODMAN rm -af >/dev/null 2>&1 || true
   $PODMAN system reset -f >/dev/null 2>&1 || true
@@ -36,10 +45,23 @@ tar -C "$FIXTURE" --numeric-owner --owner=0 --group=0 --exclude=./.busybox-stamp
 $PODMAN import --change 'CMD ["sh"]' "$WORK/busybox.tar" localhost/busybox:latest >/dev/null
 $BERTH run --rm --network none busybox true   # loads berth's default image
 
+DOCKER_CMD=()
+if [ "${WITH_DOCKER:-}" = 1 ]; then
+  command -v dockerd >/dev/null || apt-get install -y docker.io >&2
+  mkdir -p "$WORK/docker"
+  dockerd --data-root "$WORK/docker/root" --exec-root "$WORK/docker/exec" --pidfile "$WORK/docker.pid" \
+    -H "unix://$WORK/docker.sock" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
+    --exec-opt native.cgroupdriver=cgroupfs --default-ulimit nofile=1024:1024 >"$WORK/dockerd.log" 2>&1 &
+  for _ in $(seq 300); do $DOCKER version >/dev/null 2>&1 && break; sleep 0.1; done
+  $DOCKER version >/dev/null 2>&1 || die "dockerd did not start: $(tail -n3 "$WORK/dockerd.log")"
+  $DOCKER import --change 'CMD ["sh"]' "$WORK/busybox.tar" localhost/busybox:latest >/dev/null
+  DOCKER_CMD=(-n docker "$DOCKER run --rm --network none localhost/busybox:latest true")
+fi
+
 echo "== run --rm IMAGE true ($RUNS runs each)" >&2
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/run.json" \
   -n berth "$BERTH run --rm --network none busybox true" \
-  -n podman "$PODMAN run --rm $PFLAGS localhost/busybox:latest true" >&2
+  -n podman "$PODMAN run --rm $PFLAGS localhost/busybox:latest true" "${DOCKER_CMD[@]}" >&2
 
 rss_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $t; }
 
@@ -86,4 +108,5 @@ console.log(row('start $N detached sleep', b.start.toFixed(2) + ' s', p.start.to
 console.log(row('monitor RSS per container', (b.rss / 1024).toFixed(2) + ' MiB (' + b.mons + ' monitors)', (p.rss / 1024).toFixed(2) + ' MiB (' + p.mons + ' conmon)', ratio(b.rss, p.rss)));
 console.log(row('rm -f $N containers', b.rm.toFixed(2) + ' s', p.rm.toFixed(2) + ' s', ratio(b.rm, p.rm)));
 console.log(row('exec ID true', ms(ex[0]), ms(ex[1]), ratio(ex[0].mean, ex[1].mean)));
+if (run[2]) console.log('\ndocker (dockerd from docker.io, runc): run --rm busybox true ' + ms(run[2]) + '; berth / docker ' + ratio(run[0].mean, run[2].mean));
 JS
