@@ -25,6 +25,9 @@ PODMAN="podman --root $WORK/podman/root --runroot $WORK/podman/run --storage-dri
 PFLAGS="--runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
 DOCKER="docker -H unix://$WORK/docker.sock"
+# dockerd leaves its (empty) /docker parent cgroups behind, as berth leaves /berth: removed at the
+# end when this bench made them.
+CGROUP_PARENTS_BEFORE=$(ls -d /sys/fs/cgroup/*/docker /sys/fs/cgroup/*/berth 2>/dev/null || true)
 cleanup() {
   if [ -f "$WORK/docker.pid" ]; then
     $DOCKER ps -aq 2>/dev/null | xargs -r $DOCKER rm -f >/dev/null 2>&1 || true
@@ -36,6 +39,10 @@ cleanup() {
   $PODMAN system reset -f >/dev/null 2>&1 || true
   grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$WORK"
+  for d in /sys/fs/cgroup/*/docker /sys/fs/cgroup/*/berth; do
+    [ -d "$d" ] && ! grep -qxF "$d" <<<"$CGROUP_PARENTS_BEFORE" && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  return 0
 }
 trap cleanup EXIT
 
