@@ -14,7 +14,7 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  input?: string;
+  input?: string | Buffer;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Send stdout and stderr to this file instead of pipes (for create, exec --detach, run -d). */

@@ -1,11 +1,11 @@
 // Shared by the build-*.test.ts suites: `berth build` against a private root and run root, contexts
 // written from a table of files, and what a failed build might have left behind.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DEFAULT_ARCHIVE, REPO, runRootOf, type Run } from './images-helpers.js';
+import { berthProgram, REPO, runRootOf, type Run } from './images-helpers.js';
 
 export const BUILD_CLI = join(REPO, 'build/test/integration/build-cli.js');
 
@@ -24,19 +24,7 @@ export function tempRoots(t: { after(fn: () => void | Promise<void>): void }): R
 
 /** `berth build ARGS` (through build-cli.js, the same command main.ts runs). */
 export function berthBuild(r: Roots, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BUILD_CLI, '--root', r.root, '--run-root', r.runRoot, 'build', ...args], {
-      env: { ...process.env, BERTH_DEFAULT_IMAGE: DEFAULT_ARCHIVE, ...(opts.env ?? {}) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    p.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    p.on('error', reject);
-    p.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    p.stdin.end(opts.input);
-  });
+  return berthProgram(BUILD_CLI, ['--root', r.root, '--run-root', r.runRoot, 'build', ...args], opts);
 }
 
 export async function buildOk(r: Roots, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<{ id: string; log: string }> {

@@ -1,10 +1,11 @@
 // Shared by the images-*.test.ts integration tests: run the berth CLI against a temp root, make
 // sure the default image archive exists, and look at what a root holds on disk.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProgram } from '../helpers/exec.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BERTH = join(REPO, 'build/src/cli/berth/entry.js');
@@ -23,20 +24,19 @@ export interface Run {
   stderr: string;
 }
 
-export function berth(root: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BERTH, '--root', root, '--run-root', runRootOf(root), ...args], {
-      env: { ...process.env, BERTH_DEFAULT_IMAGE: DEFAULT_ARCHIVE, ...(opts.env ?? {}) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    p.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    p.on('error', reject);
-    p.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    p.stdin.end(opts.input);
+export async function berth(root: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Run> {
+  return berthProgram(BERTH, ['--root', root, '--run-root', runRootOf(root), ...args], opts);
+}
+
+/** A berth entry script (main or build-cli) as the suites run it: the default image from the test archive. */
+export async function berthProgram(script: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Run> {
+  const r = await runProgram(process.execPath, [script, ...args], {
+    env: { ...process.env, BERTH_DEFAULT_IMAGE: DEFAULT_ARCHIVE, ...(opts.env ?? {}) },
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    // no bound of its own before: a cold build may be slow, only a hung one is cut
+    timeoutMs: 600_000,
   });
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Like berth() but fails the test with stderr when the exit code is not 0. */
