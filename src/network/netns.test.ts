@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createNetns, deleteNetns, execInNetns, isNetns, readMountInfo } from './netns.js';
+import { createNetns, deleteNetns, execInNetns, isNetns } from './netns.js';
+import { readMountTable } from '../sys/mounts.js';
 import { isBerthError } from '../errors.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;
@@ -21,7 +22,7 @@ test('create, use and delete a persistent network namespace', { skip }, async ()
   const path = await createNetns('t1', { dir });
   assert.equal(path, join(dir, 't1'));
   assert.ok(await isNetns(path));
-  const shared = (await readMountInfo()).filter((m) => m.mountPoint === dir).pop();
+  const shared = readMountTable().filter((m) => m.mountPoint === dir).pop();
   assert.ok(shared?.propagation.some((p) => p.startsWith('shared:')), 'netns dir is a shared mount');
 
   const links = await execInNetns(path, ['ip', '-j', 'link', 'show']);

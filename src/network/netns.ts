@@ -15,7 +15,7 @@ import { mkdir, open, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.js';
 import { MS } from '../sys/mount-options.js';
-import { mountAtPath, readMountTable, type MountEntry } from '../sys/mounts.js';
+import { mountAtPath } from '../sys/mounts.js';
 import { MNT_DETACH, nativeSys, type SysOp } from '../sys/native-sys.js';
 import { run, type RunResult } from './run.js';
 
@@ -28,10 +28,6 @@ export interface NetnsOptions {
   dir?: string;
   /** Bring `lo` up inside the new namespace (default true): containers expect a working loopback. */
   loopbackUp?: boolean;
-}
-
-export async function readMountInfo(): Promise<MountEntry[]> {
-  return readMountTable();
 }
 
 // Two berth processes doing this at once may both bind-mount the directory; the stacked mount
